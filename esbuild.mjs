@@ -1,0 +1,88 @@
+// One build script for every bundle. esbuild does not type-check: `npm run build` runs
+// `tsc -b` first, so this never ships code that fails the type check.
+//
+//   node esbuild.mjs               build everything once
+//   node esbuild.mjs --watch       rebuild on change
+//   node esbuild.mjs --production  minified, no source maps (used by `npm run package`)
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Reports build results in the format of VS Code's `$esbuild-watch` problem matcher. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+/** Every `*.test.ts` below `dir`, recursively. */
+function testEntries(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...testEntries(path));
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  plugins: watch ? [problemMatcherPlugin] : [],
+};
+
+/** @type {import('esbuild').BuildOptions[]} */
+const builds = [
+  // Command-line front end over extension/core.
+  {
+    ...node,
+    entryPoints: { cli: 'extension/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  // Benchmark (not a test): `npm run bench`.
+  ...(existsSync('test/bench/bench.ts')
+    ? [{ ...node, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }]
+    : []),
+  // Tests, one bundle per test file, run by `node --test`. Dependencies stay in node_modules.
+  {
+    ...node,
+    entryPoints: testEntries('test').map((file) => ({
+      in: file,
+      out: relative('.', file).replace(/\.ts$/, ''),
+    })),
+    outdir: 'dist',
+    packages: 'external',
+  },
+];
+
+/** The tree-sitter runtime and the C grammar are loaded at run time from dist/. */
+function copyWasm() {
+  mkdirSync('dist', { recursive: true });
+  cpSync('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm');
+  cpSync('node_modules/tree-sitter-c/tree-sitter-c.wasm', 'dist/tree-sitter-c.wasm');
+}
+
+copyWasm();
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

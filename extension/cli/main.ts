@@ -1,0 +1,49 @@
+/**
+ * `kernel-lens`: the command-line front end over extension/core.
+ * Each sub-command lives in extension/cli/commands/ and is listed here once.
+ */
+import { parseArgs, UsageError, type CliCommand } from './command';
+import { fetchCommand } from './commands/fetch';
+import { FetchError } from '../kernelSources/fetch';
+
+const commands: readonly CliCommand[] = [fetchCommand];
+
+function help(): string {
+  const lines = commands.map((c) => `  kernel-lens ${c.usage}`);
+  return [
+    'Kernel Lens: follows the Linux kernel\'s TCP socket code through its ops tables.',
+    '',
+    ...lines,
+    '',
+    'Common options: --kernel DIR (default: the embedded Linux 6.1 sources), --json, --no-cache.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`kernel-lens: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  return command.run(parseArgs(rest));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof FetchError) {
+      console.error(`kernel-lens: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(error);
+      process.exitCode = 1;
+    }
+  },
+);
