@@ -1,0 +1,326 @@
+// Runs one scenario on this machine's kernel and returns its normalized trace.
+//
+// Topology: two fresh network namespaces, "client side" and "server side", joined by a veth
+// pair, or, when the scenario wants a one-way delay, by two TUN devices and kl-link (the
+// kernels here lack sch_netem, see programs/link.c). Both namespaces get the host's TCP
+// sysctls (read from /proc/sys/net in the initial namespace), overridden by the scenario's
+// parameters, so the model can be configured with exactly the same values. tcpdump captures
+// each side's outgoing segments on its own device (so every segment is stamped when its
+// sender sent it, dropped or not), the programs print their calls, `ss` lists the sockets
+// left at the end, and everything is removed again, also when something fails.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { Sandbox, run } from './netns';
+import { parsePcap, tcpdumpFlags, type TcpOption, type WireSegment } from './pcap';
+import { plan, type Params, type Plan, type ScenarioName } from './scenarios';
+import {
+  buildConnections,
+  canonicalOptions,
+  canonicalState,
+  type Call,
+  type FinalState,
+  type RawSegment,
+  type Trace,
+} from './trace';
+
+/** The sysctls a scenario may set by name (issue 5), and where they live under /proc/sys. */
+export const SYSCTLS: Record<string, string> = {
+  somaxconn: 'net/core/somaxconn',
+  tcp_max_syn_backlog: 'net/ipv4/tcp_max_syn_backlog',
+  tcp_syncookies: 'net/ipv4/tcp_syncookies',
+  tcp_syn_retries: 'net/ipv4/tcp_syn_retries',
+  tcp_synack_retries: 'net/ipv4/tcp_synack_retries',
+  tcp_abort_on_overflow: 'net/ipv4/tcp_abort_on_overflow',
+  tcp_syn_linear_timeouts: 'net/ipv4/tcp_syn_linear_timeouts',
+};
+
+/** The host's own values (initial namespace), for those this kernel has. */
+export function hostSysctls(): Params {
+  const out: Params = {};
+  for (const [name, path] of Object.entries(SYSCTLS)) {
+    try {
+      out[name] = Number(readFileSync(`/proc/sys/${path}`, 'utf8').trim());
+    } catch {
+      // Not in this kernel (tcp_syn_linear_timeouts is 6.7+): the model must not get it.
+    }
+  }
+  return out;
+}
+
+/** The host kernel's version, e.g. "6.18.44" from `uname -r` "6.18.44-fc-v782". */
+export function hostKernelVersion(): string {
+  const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  return /^\d+\.\d+(\.\d+)?/.exec(release)?.[0] ?? release;
+}
+
+/** Where tier-conformance.sh put the compiled programs. */
+export function programsDir(): string {
+  const cache = process.env['KERNEL_LENS_CACHE'] ?? join(homedir(), '.cache', 'kernel-lens');
+  return join(cache, 'conformance', 'current');
+}
+
+export interface RealRun {
+  plan: Plan;
+  /** Sysctls in force in both namespaces: the host's, overridden by the parameters. */
+  sysctls: Params;
+  trace: Trace;
+  /** The programs' own lines, per host, for diagnostics. */
+  output: Record<string, string[]>;
+  /** `ss -tan` at the end, per namespace side. */
+  sockets: string[];
+  /** Packets the server side's nftables rules dropped. */
+  serverDrops: number;
+  wallMs: number;
+}
+
+const DEV = { client: 'klc0', server: 'kls0' } as const;
+
+/** Runs `scenario` with `params` (over its defaults) on the real kernel. */
+export async function runScenario(scenario: ScenarioName, params: Params = {}): Promise<RealRun> {
+  const started = Date.now();
+  const host = hostSysctls();
+  const sysctls: Params = { ...host };
+  for (const [k, v] of Object.entries(params)) if (k in SYSCTLS) sysctls[k] = v;
+  const pl = plan(scenario, params, sysctls);
+  for (const [k, v] of Object.entries(pl.params)) if (k in SYSCTLS) sysctls[k] = v;
+
+  const bin = programsDir();
+  const dir = mkdtempSync(join(tmpdir(), `kl-conformance-${scenario}-`));
+  const box = new Sandbox();
+  try {
+    const ns = { client: await box.namespace('c'), server: await box.namespace('s') };
+
+    // --- link
+    if (pl.delayMs > 0) {
+      const link = box.start('kl-link', ns.client, join(bin, 'kl-link'), [
+        `/var/run/netns/${ns.client}`,
+        DEV.client,
+        `/var/run/netns/${ns.server}`,
+        DEV.server,
+        String(pl.delayMs),
+      ]);
+      await link.waitForLine(/^ready$/, 5000);
+    } else {
+      await run('ip', [
+        'link',
+        'add',
+        DEV.client,
+        'netns',
+        ns.client,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        DEV.server,
+        'netns',
+        ns.server,
+      ]);
+    }
+    for (const side of ['client', 'server'] as const) {
+      for (const h of pl.hosts.filter((x) => x.side === side)) {
+        await run('ip', ['-n', ns[side], 'addr', 'add', `${h.ip}/24`, 'dev', DEV[side]]);
+      }
+      await run('ip', ['-n', ns[side], 'link', 'set', DEV[side], 'up']);
+      // --- sysctls: the same values on both sides
+      for (const [name, value] of Object.entries(sysctls)) {
+        await box.sysctl(ns[side], SYSCTLS[name]!.replace(/\//g, '.'), value);
+      }
+      const rules = side === 'server' ? pl.serverRules : pl.clientRules;
+      if (rules.length > 0) {
+        await box.nft(
+          ns[side],
+          `table inet kl {\n chain pre {\n  type filter hook prerouting priority 0; policy accept;\n${rules.map((r) => `  ${r}\n`).join('')} }\n}\n`,
+        );
+      }
+    }
+
+    // --- captures: each side's outgoing segments, stamped as they leave
+    const pcaps = { client: join(dir, 'client.pcap'), server: join(dir, 'server.pcap') };
+    const dumps = (['client', 'server'] as const).map((side) =>
+      box.start(`tcpdump ${side}`, ns[side], 'tcpdump', [
+        '-i',
+        DEV[side],
+        '-Q',
+        'out',
+        '-nn',
+        '-U',
+        '-Z',
+        'root',
+        '-s',
+        '256',
+        '-w',
+        pcaps[side],
+        'tcp',
+      ]),
+    );
+    for (const d of dumps) await d.waitForLine(/listening on/, 5000);
+    // Wait for the links to be usable (veth carrier, IPv4 address no longer tentative).
+    await new Promise((r) => setTimeout(r, 100));
+
+    // --- programs, on the scenario's clock
+    const t0Us = (Date.now() + 600) * 1000;
+    const sideOf = (name: string): 'client' | 'server' =>
+      pl.hosts.find((h) => h.name === name)?.side ?? 'client';
+    const actors = pl.actors.map((a) => ({
+      host: a.host,
+      proc: box.start(`kl-actor ${a.host}`, ns[sideOf(a.host)], join(bin, 'kl-actor'), [
+        String(t0Us),
+        ...a.actions,
+      ]),
+    }));
+    if (pl.flood) {
+      const f = pl.flood;
+      const ip = pl.hosts.find((h) => h.name === f.host)!.ip;
+      actors.push({
+        host: f.host,
+        proc: box.start('kl-synflood', ns[sideOf(f.host)], join(bin, 'kl-synflood'), [
+          String(t0Us),
+          String(f.atMs),
+          ip,
+          pl.hosts.find((h) => h.name === 'server')!.ip,
+          '8080',
+          String(f.firstPort),
+          String(f.count),
+          String(f.intervalUs),
+        ]),
+      });
+    }
+
+    // --- end: list sockets at endMs, then stop captures and programs
+    const endAt = t0Us / 1000 + pl.endMs;
+    await new Promise((r) => setTimeout(r, Math.max(0, endAt - Date.now())));
+    const sockets: string[] = [];
+    for (const side of ['client', 'server'] as const) {
+      const out = await run('ip', ['netns', 'exec', ns[side], 'ss', '-tanH']);
+      sockets.push(...out.split('\n').filter((l) => l.trim() !== ''));
+    }
+    const nftOut =
+      pl.serverRules.length > 0
+        ? await run('ip', ['netns', 'exec', ns.server, 'nft', 'list', 'table', 'inet', 'kl'])
+        : '';
+    for (const d of dumps) await d.stop('SIGTERM');
+    for (const a of actors) await a.proc.stop('SIGKILL');
+
+    const output: Record<string, string[]> = {};
+    for (const a of actors)
+      output[a.host] = [
+        ...(output[a.host] ?? []),
+        ...a.proc.lines,
+        ...a.proc.stderr.map((l) => `stderr: ${l}`),
+      ];
+    const wire = [
+      ...parsePcap(readFileSync(pcaps.client)),
+      ...parsePcap(readFileSync(pcaps.server)),
+    ];
+    const trace = realTrace(
+      pl,
+      hostKernelVersion(),
+      sysctls,
+      t0Us,
+      wire,
+      actors.map((a) => ({ host: a.host, lines: a.proc.lines })),
+      sockets,
+    );
+    const serverDrops = [...nftOut.matchAll(/counter packets (\d+)/g)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+    return { plan: pl, sysctls, trace, output, sockets, serverDrops, wallMs: Date.now() - started };
+  } finally {
+    await box.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Builds the normalized trace of a real run. Exported for unit tests on recorded data. */
+export function realTrace(
+  pl: Plan,
+  kernel: string,
+  sysctls: Params,
+  t0Us: number,
+  wire: readonly WireSegment[],
+  programs: readonly { host: string; lines: readonly string[] }[],
+  sockets: readonly string[],
+): Trace {
+  const hostOf = new Map(pl.hosts.map((h) => [h.ip, h.name]));
+  const raw: RawSegment[] = [];
+  for (const w of wire) {
+    const srcHost = hostOf.get(w.srcIp);
+    const dstHost = hostOf.get(w.dstIp);
+    if (srcHost === undefined || dstHost === undefined) continue;
+    raw.push({
+      tMs: (w.tUs - t0Us) / 1000,
+      srcHost,
+      srcPort: w.srcPort,
+      dstHost,
+      dstPort: w.dstPort,
+      flags: tcpdumpFlags(w.flagBits),
+      seq: w.seq,
+      ack: w.ack,
+      len: w.len,
+      win: w.win,
+      options: canonicalOptions(w.options.map(optionText)),
+    });
+  }
+
+  const calls: Call[] = [];
+  for (const prog of programs) {
+    for (const line of prog.lines) {
+      if (!line.startsWith('{')) continue;
+      const j = JSON.parse(line) as {
+        t_us: number;
+        call: string;
+        result: number;
+        errno?: string;
+        value?: string;
+      };
+      // The flooder's raw sends are the attacker's tool, not socket API calls the model makes.
+      if (j.call === 'sendto') continue;
+      const c: Call = {
+        tMs: (j.t_us - t0Us) / 1000,
+        host: prog.host,
+        call: j.call,
+        result: j.result,
+      };
+      if (j.errno !== undefined) c.errno = j.errno;
+      if (j.value !== undefined) c.value = j.value;
+      calls.push(c);
+    }
+  }
+  calls.sort((a, b) => a.tMs - b.tMs);
+
+  const finalStates: FinalState[] = [];
+  for (const line of sockets) {
+    // "ESTAB 0 0 192.0.2.2:41234 192.0.2.1:8080"
+    const [state, , , local] = line.trim().split(/\s+/);
+    const ip = local?.replace(/:\d+$/, '');
+    const h = ip === undefined ? undefined : hostOf.get(ip);
+    if (state !== undefined && h !== undefined)
+      finalStates.push({ host: h, state: canonicalState(state) });
+  }
+
+  return {
+    scenario: pl.scenario,
+    source: 'real',
+    kernel,
+    params: { ...pl.params, ...sysctls },
+    connections: buildConnections(raw),
+    calls,
+    finalStates,
+  };
+}
+
+function optionText(o: TcpOption): string {
+  switch (o.kind) {
+    case 'mss':
+    case 'wscale':
+      return `${o.kind} ${o.value}`;
+    case 'other':
+      return `opt-${o.code}`;
+    default:
+      return o.kind;
+  }
+}
