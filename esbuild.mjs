@@ -57,6 +57,12 @@ const builds = [
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
   },
+  // The VS Code extension (host side); `vscode` is provided by the extension host.
+  { ...node, entryPoints: { client: 'extension/client/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The language server, started by the client over IPC or standalone with --stdio.
+  { ...node, entryPoints: { server: 'extension/server/server.ts' }, outdir: 'dist' },
+  // `npm start`: opens the packaged extension in VS Code or code-server.
+  { ...node, entryPoints: { start: 'extension/launch/start.ts' }, outdir: 'dist' },
   // Benchmark (not a test): `npm run bench`.
   ...(existsSync('test/bench/bench.ts')
     ? [{ ...node, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }]

@@ -10,7 +10,7 @@
  * that states the direction), handle it in one feature file under extension/server/, call it
  * from one feature file under extension/client/.
  */
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { Location, Range } from 'vscode-languageserver-protocol';
 
 // --- initialization
@@ -78,9 +78,7 @@ export interface IndexStatusParams {
 export const indexStatus = new NotificationType<IndexStatusParams>('kernelLens/indexStatus');
 
 /** Client -> server: the current index status, for a client that connected late. */
-export const getIndexStatus = new RequestType<void, IndexStatusParams, void>(
-  'kernelLens/getIndexStatus',
-);
+export const getIndexStatus = new RequestType0<IndexStatusParams, void>('kernelLens/getIndexStatus');
 
 // --- call graph (for the call-graph webview)
 

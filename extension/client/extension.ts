@@ -1,0 +1,39 @@
+/**
+ * Kernel Lens's extension entry point. activate() only wires the feature modules together;
+ * each registers its own commands, views and disposables.
+ */
+import * as vscode from 'vscode';
+import { readSettings, RESTART_KEYS } from './config';
+import { registerCommands } from './commands';
+import { openPendingFile } from './embeddedSources';
+import { LanguageServer } from './languageServer';
+import { createLog } from './log';
+import { registerProgress } from './progress';
+import { registerStatusBar } from './statusBar';
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = createLog(context);
+  log.info(`Kernel Lens ${String(context.extension.packageJSON.version)} activating (${vscode.env.language})`);
+
+  const server = new LanguageServer(context, log);
+  context.subscriptions.push(server);
+  registerCommands(context, server, log);
+  registerStatusBar(context, server);
+  registerProgress(context, server);
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (RESTART_KEYS.some((key) => e.affectsConfiguration(key))) {
+        log.info(`settings changed (${JSON.stringify(readSettings())}): restarting the server`);
+        void server.restart();
+      }
+    }),
+  );
+
+  await openPendingFile(context);
+  // Not awaited: activation must not wait on the server; the status bar follows it.
+  void server.start();
+}
+
+export function deactivate(): void {
+  // The LanguageServer is in context.subscriptions: VS Code disposes it, stopping the server.
+}
