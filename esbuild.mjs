@@ -46,6 +46,9 @@ const node = {
   minify: production,
   logLevel: 'warning',
   plugins: watch ? [problemMatcherPlugin] : [],
+  // web-tree-sitter's ESM build reads import.meta.url, which a CommonJS bundle lacks: bundle
+  // its CommonJS build instead (the one `require` resolves to).
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
 };
 
 /** @type {import('esbuild').BuildOptions[]} */
