@@ -28,6 +28,7 @@ export type TcpOption =
   | { kind: 'sackOK' }
   | { kind: 'TS'; val: number; ecr: number }
   | { kind: 'wscale'; value: number }
+  | { kind: 'sack'; blocks: [number, number][] }
   | { kind: 'nop' }
   | { kind: 'eol' }
   | { kind: 'other'; code: number };
@@ -41,7 +42,7 @@ const LINKTYPE_IPV4 = 228;
 const LINKTYPE_LINUX_SLL = 113;
 
 /** Parses a whole pcap file. Non-IPv4 and non-TCP frames are skipped. */
-export function parsePcap(buf: Buffer): WireSegment[] {
+export function parsePcap(buf: Buffer<ArrayBufferLike>): WireSegment[] {
   if (buf.length < 24) {
     // tcpdump killed before it wrote its header captured nothing.
     return [];
@@ -89,7 +90,12 @@ export function parsePcap(buf: Buffer): WireSegment[] {
 }
 
 /** Where the IPv4 header starts in a frame, or undefined when the frame is not IPv4. */
-function ipOffset(buf: Buffer, start: number, len: number, linkType: number): number | undefined {
+function ipOffset(
+  buf: Buffer<ArrayBufferLike>,
+  start: number,
+  len: number,
+  linkType: number,
+): number | undefined {
   switch (linkType) {
     case LINKTYPE_ETHERNET:
       return len >= 14 && buf.readUInt16BE(start + 12) === 0x0800 ? start + 14 : undefined;
@@ -104,11 +110,16 @@ function ipOffset(buf: Buffer, start: number, len: number, linkType: number): nu
   }
 }
 
-function ipString(buf: Buffer, off: number): string {
+function ipString(buf: Buffer<ArrayBufferLike>, off: number): string {
   return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
 }
 
-function parseIpv4Tcp(buf: Buffer, ip: number, end: number, tUs: number): WireSegment | undefined {
+function parseIpv4Tcp(
+  buf: Buffer<ArrayBufferLike>,
+  ip: number,
+  end: number,
+  tUs: number,
+): WireSegment | undefined {
   if (ip + 20 > end || buf[ip]! >> 4 !== 4 || buf[ip + 9] !== 6) {
     return undefined;
   }
@@ -136,7 +147,11 @@ function parseIpv4Tcp(buf: Buffer, ip: number, end: number, tUs: number): WireSe
 }
 
 /** Decodes TCP options (RFC 9293 section 3.2; TS RFC 7323; SACK-permitted RFC 2018). */
-export function parseOptions(buf: Buffer, start: number, end: number): TcpOption[] {
+export function parseOptions(
+  buf: Buffer<ArrayBufferLike>,
+  start: number,
+  end: number,
+): TcpOption[] {
   const out: TcpOption[] = [];
   let i = start;
   while (i < end) {
@@ -160,6 +175,11 @@ export function parseOptions(buf: Buffer, start: number, end: number): TcpOption
       out.push({ kind: 'sackOK' });
     } else if (code === 8 && len === 10) {
       out.push({ kind: 'TS', val: buf.readUInt32BE(i + 2), ecr: buf.readUInt32BE(i + 6) });
+    } else if (code === 5 && (len - 2) % 8 === 0) {
+      const blocks: [number, number][] = [];
+      for (let b = i + 2; b < i + len; b += 8)
+        blocks.push([buf.readUInt32BE(b), buf.readUInt32BE(b + 4)]);
+      out.push({ kind: 'sack', blocks });
     } else if (code === 3 && len === 3) {
       out.push({ kind: 'wscale', value: buf[i + 2]! });
     } else {

@@ -73,6 +73,9 @@ export interface RealRun {
   sockets: string[];
   /** Packets the server side's nftables rules dropped. */
   serverDrops: number;
+  /** The server namespace's TcpExt/Tcp counters at the end (/proc/net/netstat and snmp),
+   * e.g. ListenOverflows, SyncookiesSent. A fresh namespace starts them at zero. */
+  serverCounters: Record<string, number>;
   wallMs: number;
 }
 
@@ -197,6 +200,11 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       const out = await run('ip', ['netns', 'exec', ns[side], 'ss', '-tanH']);
       sockets.push(...out.split('\n').filter((l) => l.trim() !== ''));
     }
+    const serverCounters = parseNetstat(
+      (
+        await run('ip', ['netns', 'exec', ns.server, 'cat', '/proc/net/netstat', '/proc/net/snmp'])
+      ).split('\n'),
+    );
     const nftOut =
       pl.serverRules.length > 0
         ? await run('ip', ['netns', 'exec', ns.server, 'nft', 'list', 'table', 'inet', 'kl'])
@@ -228,7 +236,16 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       (n, m) => n + Number(m[1]),
       0,
     );
-    return { plan: pl, sysctls, trace, output, sockets, serverDrops, wallMs: Date.now() - started };
+    return {
+      plan: pl,
+      sysctls,
+      trace,
+      output,
+      sockets,
+      serverDrops,
+      serverCounters,
+      wallMs: Date.now() - started,
+    };
   } finally {
     await box.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -311,6 +328,20 @@ export function realTrace(
     calls,
     finalStates,
   };
+}
+
+/** /proc/net/netstat and /proc/net/snmp come in pairs of lines, "TcpExt: Name1 Name2 ..."
+ * then "TcpExt: 1 2 ...". */
+export function parseNetstat(lines: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const names = lines[i]!.trim().split(/\s+/);
+    const values = lines[i + 1]!.trim().split(/\s+/);
+    const group = names[0]?.replace(/:$/, '');
+    if (group !== 'TcpExt' && group !== 'Tcp') continue;
+    for (let k = 1; k < names.length; k++) out[names[k]!] = Number(values[k]);
+  }
+  return out;
 }
 
 function optionText(o: TcpOption): string {

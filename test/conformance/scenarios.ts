@@ -30,8 +30,11 @@ export const DEFAULT_PARAMS: Record<ScenarioName, Params> = {
   refused: { clients: 1, delay_ms: 0 },
   nonblocking: { backlog: 128, clients: 1, delay_ms: 0 },
   'nonblocking-refused': { clients: 1, delay_ms: 0 },
-  // Concurrent handshakes over a delayed link, so the third ACK finds the queue full.
-  'accept-overflow': { backlog: 1, clients: 3, interval_ms: 5, delay_ms: 20, syncnt: 2 },
+  // Over a 20 ms link, client 2 and 3's SYNs are admitted (accept queue 0 then 1, one
+  // request pending each time: no syncookies), and client 3's ACK finds the accept queue
+  // full (2 > backlog 1). Closer clients would overflow the SYN queue first (cookies), and
+  // farther ones would be stopped at the SYN by the full accept queue.
+  'accept-overflow': { backlog: 1, clients: 3, interval_ms: 30, delay_ms: 20, syncnt: 2 },
   'syn-loss': { backlog: 128, clients: 1, drop_syns: 2, delay_ms: 0 },
   'syn-timeout': { clients: 1, syncnt: 2, delay_ms: 0 },
   // Each side's SYN must leave before the other's arrives: that needs a one-way delay.
@@ -98,10 +101,14 @@ export function synBackoffMs(retries: number, linear: number): number[] {
   return out;
 }
 
-/** When a blocking connect gives up with ETIMEDOUT: after the last retransmission, one more
- * RTO passes before the retry limit is checked. */
+/** When a blocking connect gives up with ETIMEDOUT: the earlier of two limits that
+ * tcp_write_timeout() applies, the retry count (syncnt + linear, each retransmission waiting
+ * its RTO and one more RTO after the last) and the time a purely exponential schedule of
+ * `syncnt` retries would take ((2^(syncnt+1) - 1) s, tcp_model_timeout()). */
 export function synTimeoutMs(syncnt: number, linear: number): number {
-  return synBackoffMs(syncnt + linear + 1, linear).reduce((a, b) => a + b, 0);
+  const byCount = synBackoffMs(syncnt + linear + 1, linear).reduce((a, b) => a + b, 0);
+  const byTime = (2 ** (syncnt + 1) - 1) * 1000;
+  return Math.min(byCount, byTime);
 }
 
 function clientName(i: number): string {
@@ -205,7 +212,8 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
     }
     case 'accept-overflow': {
       // The listener never accepts; every client connects and keeps its socket.
-      const endMs = (clients - 1) * interval + synTimeoutMs(syncnt, linear) + 1500 + rtt;
+      // Long enough to see the listener retransmit its SYN-ACK twice (1 s, then 2 s later).
+      const endMs = (clients - 1) * interval + 2 * rtt + 3500;
       const actors: ActorSpec[] = [
         { host: 'server', actions: [...listen, `hold:${endMs + 1000}`] },
       ];

@@ -166,12 +166,15 @@ export function canonicalOptions(options: unknown): string[] {
     const n = name.toLowerCase().replace(/[^a-z]/g, '');
     if (n === 'mss' || n === 'maxseg' || n === 'maxsegsize') {
       out.push(`mss ${Number(value)}`);
-    } else if (n === 'sackok' || n === 'sackpermitted' || n === 'sackperm' || n === 'sack') {
+    } else if (n === 'sackok' || n === 'sackpermitted' || n === 'sackperm') {
       if (value !== false) out.push('sackOK');
     } else if (n === 'ts' || n === 'timestamp' || n === 'timestamps') {
       if (value !== false) out.push('TS');
     } else if (n === 'wscale' || n === 'windowscale' || n === 'ws') {
       out.push(`wscale ${Number(value)}`);
+    } else if (n === 'sack' || n === 'sackblocks') {
+      // SACK blocks (a D-SACK in simultaneous open): the kind only, blocks are ISN-based.
+      out.push('sack');
     } else if (n === 'nop' || n === 'eol') {
       // padding: not compared
     } else {
@@ -228,12 +231,17 @@ export function canonicalState(name: string): string {
 // --- the simulator's side
 
 /** Normalizes `sim --json` output. Segments are taken from `send` steps (what left a host,
- * dropped or not), which is what a capture at each sender shows. */
-export function traceFromSim(sim: SimOutput, finalAtMs?: number): Trace {
+ * dropped or not), which is what a capture at each sender shows. Steps after `endMs` (when
+ * the real run listed its sockets and stopped capturing) are left out, so both traces cover
+ * the same span. */
+export function traceFromSim(sim: SimOutput, endMs = Infinity): Trace {
   const raw: RawSegment[] = [];
   const calls: Call[] = [];
   const lastState = new Map<string, { host: string; state: string }>();
   for (const step of sim.steps) {
+    if (step.t_ms > endMs) {
+      continue;
+    }
     if (step.kind === 'send' && step.segment) {
       const s = step.segment;
       const [srcHost = '', srcPort = '0'] = s.src.split(':');
@@ -264,12 +272,10 @@ export function traceFromSim(sim: SimOutput, finalAtMs?: number): Trace {
       if (value !== undefined) call.value = String(value);
       calls.push(call);
     } else if (step.kind === 'state' && step.state) {
-      if (finalAtMs === undefined || step.t_ms <= finalAtMs) {
-        lastState.set(`${step.host}/${step.state.socket}`, {
-          host: step.host,
-          state: canonicalState(step.state.to),
-        });
-      }
+      lastState.set(`${step.host}/${step.state.socket}`, {
+        host: step.host,
+        state: canonicalState(step.state.to),
+      });
     }
   }
   const params: Record<string, number> = {};
