@@ -33,7 +33,7 @@ function pcap(linkType: number, frames: { sec: number; usec: number; data: Buffe
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(262144, 16);
   head.writeUInt32LE(linkType, 20);
-  const parts = [head];
+  const parts: Buffer[] = [head];
   for (const f of frames) {
     const rec = Buffer.alloc(16);
     rec.writeUInt32LE(f.sec, 0);
