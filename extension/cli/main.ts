@@ -3,10 +3,16 @@
  * Each sub-command lives in extension/cli/commands/ and is listed here once.
  */
 import { parseArgs, UsageError, type CliCommand } from './command';
+import { callersCommand } from './commands/callers';
 import { fetchCommand } from './commands/fetch';
+import { implsCommand } from './commands/impls';
+import { pathCommand } from './commands/path';
+import { UnknownFunctionError } from '../core/callGraph';
+import { KernelTreeError } from '../core/kernelIndex';
+import { ProfileError } from '../core/profile';
 import { FetchError } from '../kernelSources/fetch';
 
-const commands: readonly CliCommand[] = [fetchCommand];
+const commands: readonly CliCommand[] = [pathCommand, implsCommand, callersCommand, fetchCommand];
 
 function help(): string {
   const lines = commands.map((c) => `  kernel-lens ${c.usage}`);
@@ -38,7 +44,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof FetchError) {
+    if (isUserError(error)) {
       console.error(`kernel-lens: ${error.message}`);
       process.exitCode = 2;
     } else {
@@ -47,3 +53,14 @@ main(process.argv.slice(2)).then(
     }
   },
 );
+
+/** Errors whose message is the whole story for the user: no stack trace. */
+function isUserError(error: unknown): error is Error {
+  return (
+    error instanceof UsageError ||
+    error instanceof FetchError ||
+    error instanceof KernelTreeError ||
+    error instanceof ProfileError ||
+    error instanceof UnknownFunctionError
+  );
+}

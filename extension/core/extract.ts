@@ -153,49 +153,67 @@ function indirectHintCount(name: string): number {
   return m[2] ? Number(m[2]) : 2;
 }
 
-export function exprFact(node: Node | null, depth = 0): ExprFact {
+export function exprFact(node: Node | null, depth = 0, keepText = false): ExprFact {
   if (!node || depth > 40) return { k: 'other' };
+  const sub = (n: Node | null): ExprFact => exprFact(n, depth + 1, keepText);
   switch (node.type) {
     case 'identifier':
       return { k: 'id', n: node.text };
     case 'field_expression': {
       const field = node.childForFieldName('field');
-      return { k: 'fld', b: exprFact(node.childForFieldName('argument'), depth + 1), f: field?.text ?? '?' };
+      return { k: 'fld', b: sub(node.childForFieldName('argument')), f: field?.text ?? '?' };
     }
     case 'parenthesized_expression':
-      return exprFact(node.namedChild(0), depth + 1);
+      return sub(node.namedChild(0));
     case 'call_expression': {
       const args = node.childForFieldName('arguments');
       return {
         k: 'call',
-        f: exprFact(node.childForFieldName('function'), depth + 1),
-        a: (args?.namedChildren ?? []).map((a) => exprFact(a, depth + 1)),
+        f: sub(node.childForFieldName('function')),
+        a: (args?.namedChildren ?? []).map((a) => sub(a)),
       };
     }
     case 'cast_expression': {
       const t = node.childForFieldName('type');
       const d = t ? abstractPointers(t.childForFieldName('declarator')) : 0;
-      return { k: 'cast', t: { name: baseTypeName(t?.childForFieldName('type') ?? null), ptr: d }, e: exprFact(node.childForFieldName('value'), depth + 1) };
+      return { k: 'cast', t: { name: baseTypeName(t?.childForFieldName('type') ?? null), ptr: d }, e: sub(node.childForFieldName('value')) };
     }
     case 'pointer_expression': {
       const op = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
-      const e = exprFact(node.childForFieldName('argument'), depth + 1);
+      const e = sub(node.childForFieldName('argument'));
       return op === '&' ? { k: 'addr', e } : { k: 'deref', e };
     }
     case 'subscript_expression':
-      return { k: 'idx', e: exprFact(node.childForFieldName('argument'), depth + 1) };
+      return { k: 'idx', e: sub(node.childForFieldName('argument')) };
     case 'conditional_expression':
       return {
         k: 'cond',
-        a: exprFact(node.childForFieldName('consequence'), depth + 1),
-        b: exprFact(node.childForFieldName('alternative'), depth + 1),
+        a: sub(node.childForFieldName('consequence')),
+        b: sub(node.childForFieldName('alternative')),
       };
     case 'assignment_expression':
-      return exprFact(node.childForFieldName('right'), depth + 1);
+      return sub(node.childForFieldName('right'));
     case 'comma_expression':
-      return exprFact(node.childForFieldName('right'), depth + 1);
+      return sub(node.childForFieldName('right'));
+    case 'compound_statement': {
+      // A GNU statement expression `({ ...; value; })` has the type of its last statement.
+      const last = node.namedChildren.filter((n): n is Node => !!n && n.type === 'expression_statement').pop();
+      return last ? sub(last.namedChild(0)) : { k: 'other' };
+    }
+    case 'generic_expression': {
+      // `_Generic(x, T1: e1, default: e2)`: every association has the same type in the
+      // kernel's accessors (container_of_const); take the last expression.
+      const exprs = node.namedChildren.filter(
+        (n): n is Node => !!n && /expression$/.test(n.type) && n !== node.namedChild(0),
+      );
+      return sub(exprs[exprs.length - 1] ?? null);
+    }
+    case 'type_descriptor':
+    case 'struct_specifier':
+    case 'type_identifier':
+      return keepText ? { k: 'other', s: node.text } : { k: 'other' };
     default:
-      return { k: 'other' };
+      return keepText ? { k: 'other', s: node.text.slice(0, 120) } : { k: 'other' };
   }
 }
 
@@ -612,4 +630,20 @@ export function extractFacts(c: CLanguage, original: string): FileFacts {
     tree?.delete();
   }
   return { version: FACTS_VERSION, ...into, errorLines: Math.max(0, lost) };
+}
+
+/**
+ * Parses a macro's replacement text as an expression, keeping the text of what is not one
+ * (a type name passed as an argument: `container_of(p, struct tcp_sock, sk)`).
+ */
+export function parseExpressionText(c: CLanguage, text: string): ExprFact {
+  const prefix = 'void __kernel_lens_macro(void) { __kernel_lens_value = (';
+  const tree = c.parser.parse(`${prefix}${text}\n); }`);
+  if (!tree) return { k: 'other' };
+  try {
+    const assign = tree.rootNode.descendantsOfType('assignment_expression')[0];
+    return exprFact(assign?.childForFieldName('right') ?? null, 0, true);
+  } finally {
+    tree.delete();
+  }
 }

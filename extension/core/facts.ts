@@ -33,7 +33,8 @@ export type ExprFact =
   | { readonly k: 'addr'; readonly e: ExprFact }
   | { readonly k: 'idx'; readonly e: ExprFact }
   | { readonly k: 'cond'; readonly a: ExprFact; readonly b: ExprFact }
-  | { readonly k: 'other' };
+  /** Anything else; `s` keeps its text where that matters (a type name in a macro body). */
+  | { readonly k: 'other'; readonly s?: string };
 
 export interface VarFact {
   readonly name: string;

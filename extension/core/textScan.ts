@@ -8,6 +8,7 @@
  * parse only the files whose keys match. False positives cost a parse; the patterns are
  * written to avoid false negatives.
  */
+import { BARE_ANNOTATIONS } from './kernelMacros';
 
 /** What one file may hold, by name. */
 export interface ScanKeys {
@@ -30,6 +31,7 @@ const KEYWORDS = new Set([
   'bool', 'u8', 'u16', 'u32', 'u64', 'float', 'double', 'auto', '__attribute__',
 ]);
 
+const ANNOTATION_WORDS = new RegExp(`\\b(?:${BARE_ANNOTATIONS.join('|')})\\b`, 'g');
 const FIRST_CALL = /([A-Za-z_]\w*)\s*\(/;
 const SYSCALL = /^(?:COMPAT_)?SYSCALL_DEFINE\d\(\s*(\w+)/;
 const STRUCT_HEAD = /^(?:typedef\s+)?(?:struct|union)\s+(\w+)\s*(?:\{|$)/;
@@ -75,8 +77,9 @@ function scanColumn0(line: string, keys: MutableKeys): void {
     if (fp) keys.defs.add(fp[1]!);
     return;
   }
-  // A global, an initializer, a typedef: the last name before `=`, `[` or `;`.
-  const upto = eq >= 0 ? line.slice(0, eq + 1) : line;
+  // A global, an initializer, a typedef: the last name before `=`, `[` or `;`, once
+  // annotations are gone (`static struct tcp_congestion_ops cubictcp __read_mostly = {`).
+  const upto = (eq >= 0 ? line.slice(0, eq + 1) : line).replace(ANNOTATION_WORDS, ' ');
   const decl = LAST_DECLARED.exec(upto);
   if (decl && !KEYWORDS.has(decl[1]!)) keys.defs.add(decl[1]!);
   if (eq >= 0) {

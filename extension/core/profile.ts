@@ -1,0 +1,87 @@
+/**
+ * Dispatch profiles: which target of an indirect call runs for one kind of socket. A profile
+ * is data (kernel-snippets/profiles/<name>.json); loading it against a tree checks every name
+ * it gives, so a profile that does not fit the tree fails loudly instead of silently showing
+ * nothing.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KernelIndex } from './kernelIndex';
+
+export interface ProfileData {
+  readonly name: string;
+  readonly description: string;
+  /** "struct proto" → "tcp_prot" */
+  readonly initializers: Readonly<Record<string, string>>;
+  /** "struct sock.sk_data_ready" → "sock_def_readable" */
+  readonly assignments?: Readonly<Record<string, string>>;
+}
+
+/** A profile checked against one tree. */
+export interface Profile {
+  readonly name: string;
+  /** The initializer chosen for a struct type, with where it is. */
+  initializerFor(structName: string): { readonly name: string; readonly file: string; readonly line: number } | undefined;
+  /** The function chosen for a function pointer set by assignment. */
+  assignmentFor(structName: string, field: string): string | undefined;
+}
+
+export class ProfileError extends Error {}
+
+export function profilesDir(packageRoot: string): string {
+  return join(packageRoot, 'kernel-snippets', 'profiles');
+}
+
+export function listProfiles(packageRoot: string): string[] {
+  const dir = profilesDir(packageRoot);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+    .map((f) => f.replace(/\.json$/, ''));
+}
+
+export function readProfile(packageRoot: string, name: string): ProfileData {
+  const path = join(profilesDir(packageRoot), `${name}.json`);
+  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(path)) {
+    throw new ProfileError(`no profile "${name}" (known: ${listProfiles(packageRoot).join(', ')})`);
+  }
+  const data = JSON.parse(readFileSync(path, 'utf8')) as ProfileData;
+  if (typeof data.initializers !== 'object' || data.initializers === null) {
+    throw new ProfileError(`${path}: "initializers" must be an object`);
+  }
+  return data;
+}
+
+/**
+ * Checks a profile against the tree: every initializer must exist with the struct type the
+ * profile gives it, every assigned function must be defined. Errors name each problem.
+ */
+export function bindProfile(index: KernelIndex, data: ProfileData): Profile {
+  const problems: string[] = [];
+  const chosen = new Map<string, { name: string; file: string; line: number }>();
+  for (const [structName, init] of Object.entries(data.initializers)) {
+    const found = index.initializer(init);
+    if (found.length === 0) {
+      problems.push(`initializer "${init}" (for ${structName}) is not defined in this tree`);
+      continue;
+    }
+    const right = found.find((f) => f.fact.type.name === structName);
+    if (!right) {
+      const types = [...new Set(found.map((f) => f.fact.type.name))].join(', ');
+      problems.push(`initializer "${init}" is a ${types}, not a ${structName}`);
+      continue;
+    }
+    chosen.set(structName, { name: init, file: right.file, line: right.fact.line });
+  }
+  for (const [target, fn] of Object.entries(data.assignments ?? {})) {
+    if (index.functionDefs(fn).length === 0) problems.push(`function "${fn}" (for ${target}) is not defined in this tree`);
+  }
+  if (problems.length) {
+    throw new ProfileError(`profile "${data.name}" does not fit ${index.root}:\n  ${problems.join('\n  ')}`);
+  }
+  const assignments = new Map(Object.entries(data.assignments ?? {}));
+  return {
+    name: data.name,
+    initializerFor: (structName) => chosen.get(structName),
+    assignmentFor: (structName, field) => assignments.get(`${structName}.${field}`),
+  };
+}
