@@ -293,9 +293,11 @@ export function realTrace(
         result: number;
         errno?: string;
         value?: string;
+        harness?: boolean;
       };
-      // The flooder's raw sends are the attacker's tool, not socket API calls the model makes.
-      if (j.call === 'sendto') continue;
+      // The flooder's raw sends are the attacker's tool, not socket API calls the model makes,
+      // and the harness's own calls (source-address binds) are not part of the scenario.
+      if (j.call === 'sendto' || j.harness) continue;
       const c: Call = {
         tMs: (j.t_us - t0Us) / 1000,
         host: prog.host,

@@ -119,6 +119,12 @@ function clientIp(i: number): string {
   return `192.0.2.${1 + i}`;
 }
 
+/** client2, client3... share the client namespace with extra addresses; their sockets are
+ * given their own source address by a harness bind that leaves the port to connect(). */
+function sourceFor(i: number, sock: string): string[] {
+  return i === 1 ? [] : [`source:${sock}:${clientIp(i)}`];
+}
+
 /** Builds the plan. `host` holds the sysctls in force (the host's values, overridden by
  * params), which the schedule depends on (tcp_syn_linear_timeouts, tcp_syn_retries). */
 export function plan(scenario: ScenarioName, given: Params, host: Params): Plan {
@@ -223,6 +229,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
           actions: [
             `at:${(i - 1) * interval}`,
             'socket:s',
+            ...sourceFor(i, 's'),
             ...setSyncnt('s'),
             connectTo('s'),
             `hold:${endMs + 1000}`,
@@ -297,6 +304,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
           actions: [
             `at:${(i - 1) * interval}`,
             'socket:s',
+            ...sourceFor(i, 's'),
             connectTo('s'),
             `recv:s:100:${closeAt + 2000}`,
             'close:s',

@@ -14,6 +14,10 @@
  *   reuseaddr:S           setsockopt(SO_REUSEADDR, 1)
  *   syncnt:S:N            setsockopt(TCP_SYNCNT, N)
  *   bind:S:IP:PORT        bind
+ *   source:S:IP           the test harness's own bind(IP:0) with IP_BIND_ADDRESS_NO_PORT, so
+ *                         client2, client3... (extra addresses in one namespace) send from
+ *                         their own address while the port is still chosen at connect(), as
+ *                         for an unbound socket. Printed with "harness":true, not compared.
  *   listen:S:N            listen(N)
  *   accept:S:NEW:MS       accept, bounded by SO_RCVTIMEO of MS (EAGAIN when it runs out)
  *   connect:S:IP:PORT     connect (blocking or not, as the socket is)
@@ -197,6 +201,15 @@ int main(int argc, char **argv) {
             r = bind(lookup(f[1]), (struct sockaddr *)&sa, sizeof sa);
             err = errno;
             snprintf(extra, sizeof extra, "\"arg\":\"%s:%s\"", f[2], f[3]);
+            report("bind", f[1], r, err, extra);
+        } else if (strcmp(a, "source") == 0) {
+            need(n, 3, argv[i]);
+            int fd = lookup(f[1]), one = 1;
+            struct sockaddr_in sa = parse_addr(f[2], "0");
+            r = setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+            if (r == 0) r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+            err = errno;
+            snprintf(extra, sizeof extra, "\"arg\":\"%s:0\",\"harness\":true", f[2]);
             report("bind", f[1], r, err, extra);
         } else if (strcmp(a, "listen") == 0) {
             need(n, 3, argv[i]);
