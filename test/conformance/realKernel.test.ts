@@ -330,6 +330,8 @@ void describe('conformance against the real kernel', () => {
       t.diagnostic(
         `${c.scenario}: ${run.wallMs} ms; ${run.trace.connections.map((x) => `${x.key}: ${flagLine(x).join(', ')}`).join(' | ')}`,
       );
+      // Our pcap reader and tcpdump agree on every segment's flags.
+      assert.deepEqual(run.tcpdumpCheck.ours, run.tcpdumpCheck.tcpdump);
       c.check(run);
 
       const simWhy = await simWhyNot();

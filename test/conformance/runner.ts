@@ -71,6 +71,9 @@ export interface RealRun {
   output: Record<string, string[]>;
   /** `ss -tan` at the end, per namespace side. */
   sockets: string[];
+  /** tcpdump's own reading of each side's capture (`tcpdump -nn -r`), in capture order,
+   * and our reading of the same file, so a test can check the two agree on every flag. */
+  tcpdumpCheck: { tcpdump: string[]; ours: string[] };
   /** Packets the server side's nftables rules dropped. */
   serverDrops: number;
   /** The server namespace's TcpExt/Tcp counters at the end (/proc/net/netstat and snmp),
@@ -223,6 +226,14 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       ...parsePcap(readFileSync(pcaps.client)),
       ...parsePcap(readFileSync(pcaps.server)),
     ];
+    const tcpdumpCheck = {
+      tcpdump: [] as string[],
+      ours: wire.map((w) => tcpdumpFlags(w.flagBits)),
+    };
+    for (const side of ['client', 'server'] as const) {
+      const text = await run('tcpdump', ['-nn', '-r', pcaps[side]]);
+      for (const m of text.matchAll(/Flags \[([^\]]*)\]/g)) tcpdumpCheck.tcpdump.push(m[1]!);
+    }
     const trace = realTrace(
       pl,
       hostKernelVersion(),
@@ -242,6 +253,7 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       trace,
       output,
       sockets,
+      tcpdumpCheck,
       serverDrops,
       serverCounters,
       wallMs: Date.now() - started,
