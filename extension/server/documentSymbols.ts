@@ -123,7 +123,8 @@ function toSymbol(
 
 /**
  * Builds the hierarchy from containment: a symbol is the child of the innermost symbol whose
- * range holds it. Designated initializers survive only inside an ops table.
+ * range holds it. Designated initializers survive only inside an ops table, and ops tables
+ * only outside functions.
  */
 function nest(flat: Flat[]): DocumentSymbol[] {
   flat.sort(
@@ -145,6 +146,8 @@ function nest(flat: Flat[]): DocumentSymbol[] {
     }
     const parent = stack[stack.length - 1];
     if (item.kind === 'field' && parent?.kind !== 'ops') continue;
+    // Ops tables are file-scope; `struct msghdr msg = { .msg_flags = 0 }` in a body is not one.
+    if (item.kind === 'ops' && (parent?.kind === 'function' || parent?.kind === 'syscall')) continue;
     if (parent) (parent.symbol.children ??= []).push(item.symbol);
     else roots.push(item.symbol);
     stack.push(item);
