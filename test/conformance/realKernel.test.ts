@@ -13,7 +13,14 @@ import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { compareTraces, formatDifference, type KnownDifference } from './compare';
 import { unavailableReason } from './netns';
-import { hostKernelVersion, programsDir, runScenario, SYSCTLS, type RealRun } from './runner';
+import {
+  hostKernelVersion,
+  numericSysctl,
+  programsDir,
+  runScenario,
+  type RealRun,
+  type SysctlValues,
+} from './runner';
 import { synBackoffMs, synTimeoutMs, type Params, type ScenarioName } from './scenarios';
 import { runSim, simUnavailableReason } from './simCli';
 import { traceFromSim, type Call, type Connection } from './trace';
@@ -173,7 +180,7 @@ const CASES: Case[] = [
       const c = conn(run, 'client~server#1');
       const syns = c.segments.filter((s) => s.flags === 'S');
       assert.equal(syns.length, k + 1);
-      const backoff = synBackoffMs(k, run.sysctls['tcp_syn_linear_timeouts'] ?? 0);
+      const backoff = synBackoffMs(k, numericSysctl(run.sysctls, 'tcp_syn_linear_timeouts') ?? 0);
       syns
         .slice(1)
         .forEach((s, i) => near(s.tMs - syns[i]!.tMs, backoff[i]!, `SYN retransmission ${i + 1}`));
@@ -187,7 +194,7 @@ const CASES: Case[] = [
     scenario: 'syn-timeout',
     params: { syncnt: 2 },
     check(run) {
-      const linear = run.sysctls['tcp_syn_linear_timeouts'] ?? 0;
+      const linear = numericSysctl(run.sysctls, 'tcp_syn_linear_timeouts') ?? 0;
       const syns = conn(run, 'client~server#1').segments;
       assert.ok(syns.every((s) => s.flags === 'S' && s.seq === 0));
       const timeout = synTimeoutMs(2, linear);
@@ -295,7 +302,7 @@ const CASES: Case[] = [
         JSON.stringify(run.serverCounters),
       );
       const floods = run.trace.connections.filter((c) => c.key.startsWith('attacker~server'));
-      assert.equal(floods.length, run.plan.params['clients']);
+      assert.equal(floods.length, run.plan.params['flood_syns']);
       assert.ok(floods.every((c) => flagLine(c).join(',') === 'attacker S,server S.'));
       const legit = flagLine(conn(run, 'client~server#1'));
       assert.deepEqual(legit.slice(0, 4), ['client S', 'server S.', 'client .', 'client P.']);
@@ -339,10 +346,9 @@ void describe('conformance against the real kernel', () => {
         t.diagnostic(`no comparison with the simulator: ${simWhy}`);
         return;
       }
-      // The model gets every parameter of the real run, and the host's sysctls by name.
-      const params: Params = { ...run.plan.params };
-      for (const name of Object.keys(SYSCTLS))
-        if (run.sysctls[name] !== undefined) params[name] = run.sysctls[name]!;
+      // The model gets every parameter of the real run and every sysctl in force in it, on
+      // a link like the test's (MTU 1500, not loopback).
+      const params: SysctlValues = { ...run.plan.params, ...run.sysctls, link: 'veth' };
       const sim = await runSim(ROOT, c.scenario, params, hostKernelVersion());
       const diffs = compareTraces(run.trace, traceFromSim(sim, run.plan.endMs), {
         known: knownDifferences(),

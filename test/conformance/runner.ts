@@ -26,28 +26,52 @@ import {
   type Trace,
 } from './trace';
 
-/** The sysctls a scenario may set by name (issue 5), and where they live under /proc/sys. */
-export const SYSCTLS: Record<string, string> = {
-  somaxconn: 'net/core/somaxconn',
-  tcp_max_syn_backlog: 'net/ipv4/tcp_max_syn_backlog',
-  tcp_syncookies: 'net/ipv4/tcp_syncookies',
-  tcp_syn_retries: 'net/ipv4/tcp_syn_retries',
-  tcp_synack_retries: 'net/ipv4/tcp_synack_retries',
-  tcp_abort_on_overflow: 'net/ipv4/tcp_abort_on_overflow',
-  tcp_syn_linear_timeouts: 'net/ipv4/tcp_syn_linear_timeouts',
+/** A sysctl's value: a number, or a line of numbers ("4096 131072 6291456"). */
+export type SysctlValues = Record<string, number | string>;
+
+/**
+ * The sysctls the model is configured with, by the name `sim --set` takes (issue 5 names the
+ * first seven; the others shape options and windows), with their /proc/sys path and whether
+ * they exist per network namespace. Global ones (rmem_max) are only read, never written: a
+ * write would change the host.
+ */
+export const SYSCTLS: Record<string, { path: string; perNamespace: boolean }> = {
+  somaxconn: { path: 'net/core/somaxconn', perNamespace: true },
+  tcp_max_syn_backlog: { path: 'net/ipv4/tcp_max_syn_backlog', perNamespace: true },
+  tcp_syncookies: { path: 'net/ipv4/tcp_syncookies', perNamespace: true },
+  tcp_syn_retries: { path: 'net/ipv4/tcp_syn_retries', perNamespace: true },
+  tcp_synack_retries: { path: 'net/ipv4/tcp_synack_retries', perNamespace: true },
+  tcp_abort_on_overflow: { path: 'net/ipv4/tcp_abort_on_overflow', perNamespace: true },
+  tcp_syn_linear_timeouts: { path: 'net/ipv4/tcp_syn_linear_timeouts', perNamespace: true },
+  tcp_timestamps: { path: 'net/ipv4/tcp_timestamps', perNamespace: true },
+  tcp_sack: { path: 'net/ipv4/tcp_sack', perNamespace: true },
+  tcp_window_scaling: { path: 'net/ipv4/tcp_window_scaling', perNamespace: true },
+  tcp_rmem: { path: 'net/ipv4/tcp_rmem', perNamespace: true },
+  rmem_max: { path: 'net/core/rmem_max', perNamespace: false },
+  tcp_adv_win_scale: { path: 'net/ipv4/tcp_adv_win_scale', perNamespace: true },
+  tcp_fin_timeout: { path: 'net/ipv4/tcp_fin_timeout', perNamespace: true },
+  tcp_rto_max_ms: { path: 'net/ipv4/tcp_rto_max_ms', perNamespace: true },
+  ip_local_port_range: { path: 'net/ipv4/ip_local_port_range', perNamespace: true },
 };
 
 /** The host's own values (initial namespace), for those this kernel has. */
-export function hostSysctls(): Params {
-  const out: Params = {};
-  for (const [name, path] of Object.entries(SYSCTLS)) {
+export function hostSysctls(): SysctlValues {
+  const out: SysctlValues = {};
+  for (const [name, { path }] of Object.entries(SYSCTLS)) {
     try {
-      out[name] = Number(readFileSync(`/proc/sys/${path}`, 'utf8').trim());
+      const text = readFileSync(`/proc/sys/${path}`, 'utf8').trim().replace(/\s+/g, ' ');
+      out[name] = /^-?\d+$/.test(text) ? Number(text) : text;
     } catch {
-      // Not in this kernel (tcp_syn_linear_timeouts is 6.7+): the model must not get it.
+      // Not in this kernel (tcp_syn_linear_timeouts is 6.5+): the model must not get it.
     }
   }
   return out;
+}
+
+/** A sysctl that must be a number (the scenario-shaping ones are). */
+export function numericSysctl(values: SysctlValues, name: string): number | undefined {
+  const v = values[name];
+  return v === undefined ? undefined : Number(v);
 }
 
 /** The host kernel's version, e.g. "6.18.44" from `uname -r` "6.18.44-fc-v782". */
@@ -65,7 +89,7 @@ export function programsDir(): string {
 export interface RealRun {
   plan: Plan;
   /** Sysctls in force in both namespaces: the host's, overridden by the parameters. */
-  sysctls: Params;
+  sysctls: SysctlValues;
   trace: Trace;
   /** The programs' own lines, per host, for diagnostics. */
   output: Record<string, string[]>;
@@ -87,10 +111,11 @@ const DEV = { client: 'klc0', server: 'kls0' } as const;
 /** Runs `scenario` with `params` (over its defaults) on the real kernel. */
 export async function runScenario(scenario: ScenarioName, params: Params = {}): Promise<RealRun> {
   const started = Date.now();
-  const host = hostSysctls();
-  const sysctls: Params = { ...host };
+  const sysctls = hostSysctls();
   for (const [k, v] of Object.entries(params)) if (k in SYSCTLS) sysctls[k] = v;
-  const pl = plan(scenario, params, sysctls);
+  const numeric: Params = {};
+  for (const [k, v] of Object.entries(sysctls)) if (typeof v === 'number') numeric[k] = v;
+  const pl = plan(scenario, params, numeric);
   for (const [k, v] of Object.entries(pl.params)) if (k in SYSCTLS) sysctls[k] = v;
 
   const bin = programsDir();
@@ -132,7 +157,8 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       await run('ip', ['-n', ns[side], 'link', 'set', DEV[side], 'up']);
       // --- sysctls: the same values on both sides
       for (const [name, value] of Object.entries(sysctls)) {
-        await box.sysctl(ns[side], SYSCTLS[name]!.replace(/\//g, '.'), value);
+        const spec = SYSCTLS[name]!;
+        if (spec.perNamespace) await box.sysctl(ns[side], spec.path.replace(/\//g, '.'), value);
       }
       const rules = side === 'server' ? pl.serverRules : pl.clientRules;
       if (rules.length > 0) {
@@ -268,7 +294,7 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
 export function realTrace(
   pl: Plan,
   kernel: string,
-  sysctls: Params,
+  sysctls: SysctlValues,
   t0Us: number,
   wire: readonly WireSegment[],
   programs: readonly { host: string; lines: readonly string[] }[],
@@ -337,11 +363,17 @@ export function realTrace(
     scenario: pl.scenario,
     source: 'real',
     kernel,
-    params: { ...pl.params, ...sysctls },
+    params: { ...pl.params, ...numericOnly(sysctls) },
     connections: buildConnections(raw),
     calls,
     finalStates,
   };
+}
+
+function numericOnly(values: SysctlValues): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'number') out[k] = v;
+  return out;
 }
 
 /** /proc/net/netstat and /proc/net/snmp come in pairs of lines, "TcpExt: Name1 Name2 ..."

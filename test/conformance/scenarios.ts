@@ -40,8 +40,8 @@ export const DEFAULT_PARAMS: Record<ScenarioName, Params> = {
   // Each side's SYN must leave before the other's arrives: that needs a one-way delay.
   'simultaneous-open': { clients: 1, delay_ms: 20 },
   'listener-close': { backlog: 8, clients: 2, interval_ms: 20, delay_ms: 0 },
-  // `clients` flooding SYNs against a small listen queue, then one real client.
-  'syn-flood': { backlog: 4, clients: 8, interval_ms: 1, delay_ms: 0, tcp_syncookies: 1 },
+  // `flood_syns` bare SYNs against a small listen queue, then one real client.
+  'syn-flood': { backlog: 4, flood_syns: 8, flood_interval_ms: 1, delay_ms: 0, tcp_syncookies: 1 },
 };
 
 export const SERVER_IP = '192.0.2.1'; // TEST-NET-1: never routed, lives only in our namespaces
@@ -320,8 +320,9 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
     }
     case 'syn-flood': {
       // The attacker's address never answers: its namespace drops what comes back to it.
-      const floodEnd = Math.ceil(((clients - 1) * Math.max(interval, 0.001) * 1000) / 1000) + 1;
-      const connectAt = floodEnd + 100;
+      const syns = p['flood_syns'] ?? 32;
+      const every = p['flood_interval_ms'] ?? 1;
+      const connectAt = (syns - 1) * every + 100;
       return {
         ...base,
         clientRules: [`ip daddr ${ATTACKER_IP} drop`],
@@ -330,8 +331,8 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
           host: 'attacker',
           atMs: 0,
           firstPort: 20000,
-          count: clients,
-          intervalUs: Math.round(interval * 1000),
+          count: syns,
+          intervalUs: Math.round(every * 1000),
         },
         actors: [
           {

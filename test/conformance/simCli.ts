@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Params } from './scenarios';
+import type { SysctlValues } from './runner';
 import type { SimOutput } from './trace';
 
 function node(
@@ -42,7 +42,7 @@ export async function simUnavailableReason(root: string): Promise<string | undef
 export async function runSim(
   root: string,
   scenario: string,
-  params: Params,
+  params: SysctlValues,
   kernelVersion: string,
   seed = 1,
 ): Promise<SimOutput> {

@@ -18,7 +18,15 @@ export interface SimStep {
   t_ms: number;
   host: string; // e.g. "client", "server", "client2"
   kind: 'syscall' | 'send' | 'deliver' | 'drop' | 'state' | 'timer';
-  syscall?: { call: string; result: number | string; errno?: string; [extra: string]: unknown };
+  /** `result` is null on the step where a blocking call starts to wait; its return is a
+   * later step of the same call. */
+  syscall?: {
+    call: string;
+    result: number | null;
+    errno?: string;
+    value?: string;
+    revents?: string;
+  };
   segment?: {
     src: string; // "client:40000"
     dst: string; // "server:8080"
@@ -261,15 +269,13 @@ export function traceFromSim(sim: SimOutput, endMs = Infinity): Trace {
       });
     } else if (step.kind === 'syscall' && step.syscall) {
       const sc = step.syscall;
-      const call: Call = {
-        tMs: step.t_ms,
-        host: step.host,
-        call: sc.call.replace(/\(.*$/, ''),
-        result: typeof sc.result === 'number' ? sc.result : Number.parseInt(sc.result, 10),
-      };
+      if (sc.result === null) {
+        // A blocking call starting to wait: the real programs print only returns.
+        continue;
+      }
+      const call: Call = { tMs: step.t_ms, host: step.host, call: sc.call, result: sc.result };
       if (sc.errno) call.errno = sc.errno;
-      const value = sc['value'];
-      if (value !== undefined) call.value = String(value);
+      if (sc.value !== undefined) call.value = String(sc.value);
       calls.push(call);
     } else if (step.kind === 'state' && step.state) {
       lastState.set(`${step.host}/${step.state.socket}`, {

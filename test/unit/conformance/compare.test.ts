@@ -43,7 +43,13 @@ function send(
   };
 }
 
-function call(t: number, host: string, name: string, result: number, errno?: string): SimStep {
+function call(
+  t: number,
+  host: string,
+  name: string,
+  result: number | null,
+  errno?: string,
+): SimStep {
   return {
     t_ms: t,
     host,
@@ -60,6 +66,8 @@ const simRefused: SimOutput = {
   params: { delay_ms: 0 },
   steps: [
     call(0, 'client', 'socket', 3),
+    // connect() starts to wait (result null), and returns in a later step.
+    call(0, 'client', 'connect', null),
     send(0, 'client:40000', 'server:8080', 'S', 1000, 0, 0, SYN_OPTS),
     { t_ms: 0, host: 'server', kind: 'deliver', stack: [] },
     send(0, 'server:8080', 'client:40000', 'R.', 0, 1001, 0, []),
