@@ -169,6 +169,21 @@ function runWithInput(cmd: string, args: readonly string[], input: string): Prom
   });
 }
 
+/** Deletes namespaces a killed earlier run left behind: ours are named kl-<role>-<pid>-<n>,
+ * and only those whose pid is gone are touched. */
+export async function sweepLeftovers(): Promise<string[]> {
+  const removed: string[] = [];
+  const list = await run('ip', ['netns', 'list']).catch(() => '');
+  for (const line of list.split('\n')) {
+    const name = line.split(' ')[0] ?? '';
+    const m = /^kl-(?:c|s|probe)-(\d+)(?:-\d+)?$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || existsSync(`/proc/${m[1]}`)) continue;
+    await run('ip', ['netns', 'del', name]).catch(() => undefined);
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** Why this machine cannot run the tier, or undefined when it can. */
 export async function unavailableReason(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) {

@@ -12,7 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { compareTraces, formatDifference, type KnownDifference } from './compare';
-import { unavailableReason } from './netns';
+import { sweepLeftovers, unavailableReason } from './netns';
 import {
   hostKernelVersion,
   numericSysctl,
@@ -41,6 +41,9 @@ function whyNot(): Promise<string | undefined> {
   prerequisites ??= (async () => {
     const why = await unavailableReason();
     if (why) return why;
+    const swept = await sweepLeftovers();
+    if (swept.length > 0)
+      console.log(`removed namespaces left by killed runs: ${swept.join(', ')}`);
     if (!existsSync(join(programsDir(), 'kl-actor'))) {
       return `the scenario programs are not built (${programsDir()}); run test/setup/tier-conformance.sh`;
     }
