@@ -217,6 +217,8 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
           String(f.firstPort),
           String(f.count),
           String(f.intervalUs),
+          f.options,
+          String(f.window),
         ]),
       });
     }

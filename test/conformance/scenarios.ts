@@ -67,6 +67,9 @@ export interface FloodSpec {
   firstPort: number;
   count: number;
   intervalUs: number;
+  /** What the SYNs carry (kl-synflood's OPTIONS): the model's attacker decides. */
+  options: 'linux' | 'mss' | 'none';
+  window: number;
 }
 
 export interface Plan {
@@ -333,6 +336,8 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
           firstPort: 20000,
           count: syns,
           intervalUs: Math.round(every * 1000),
+          options: 'linux',
+          window: 64240,
         },
         actors: [
           {

