@@ -22,7 +22,11 @@ function render(item: vscode.StatusBarItem, status: ServerStatus): void {
       break;
     case 'indexing': {
       const p = status.progress;
-      item.text = `$(loading~spin) ${vscode.l10n.t('Kernel Lens: indexing {0}/{1}', p?.done ?? 0, p?.total ?? '?')}`;
+      item.text = `$(loading~spin) ${
+        p && p.total > 0
+          ? vscode.l10n.t('Kernel Lens: indexing {0}/{1}', p.done, p.total)
+          : vscode.l10n.t('Kernel Lens: indexing')
+      }`;
       break;
     }
     case 'ready':

@@ -10,6 +10,7 @@ import type { Query } from 'web-tree-sitter';
 import type { Connection, ServerCapabilities, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CLanguage } from '../core/cParser';
+import type { KernelIndex } from '../core/kernelIndex';
 import type { InitializationOptions, KernelRootInfo } from '../protocol/lsp';
 import type { IndexStatusReporter } from './indexStatus';
 import type { Trees } from './trees';
@@ -24,8 +25,18 @@ export interface ServerContext {
   readonly c: CLanguage;
   /** Compiled queries by file name under kernel-snippets/queries/, e.g. query("symbols"). */
   query(name: string): Query;
-  /** The kernel tree the client chose; undefined when there is none (per-file features only). */
+  /**
+   * The kernel tree: the client's choice, or for a standalone server the workspace's kernel
+   * tree; undefined when there is none (per-file features only).
+   */
   readonly kernelRoot: KernelRootInfo | undefined;
+  /**
+   * The tree's index, once open (kernelIndex.ts); undefined without a tree or when opening
+   * failed. Await it inside a handler: it opens after `initialized`.
+   */
+  index(): Promise<KernelIndex | undefined>;
+  /** A document URI as a path relative to the tree root ("net/socket.c"), if inside it. */
+  relativePath(uri: string): string | undefined;
   readonly status: IndexStatusReporter;
   readonly options: InitializationOptions;
 }

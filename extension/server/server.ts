@@ -27,6 +27,7 @@ import type { InitializationOptions } from '../protocol/lsp';
 import type { ServerContext, ServerFeature } from './context';
 import { documentSymbols } from './documentSymbols';
 import { IndexStatusReporter } from './indexStatus';
+import { KernelIndexService, kernelRootFromWorkspace } from './kernelIndex';
 import { Trees } from './trees';
 
 /** Every feature of the server, in registration order. */
@@ -42,6 +43,7 @@ redirectConsole();
 const documents = new TextDocuments(TextDocument);
 const status = new IndexStatusReporter(connection);
 const disposables: { dispose(): void }[] = [];
+let indexService: KernelIndexService | undefined;
 
 connection.onInitialize(async (params): Promise<InitializeResult> => {
   const options = (params.initializationOptions ?? {}) as InitializationOptions;
@@ -54,10 +56,15 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
     if (!existsSync(needed)) throw new Error(`Kernel Lens server: ${needed} is missing`);
   }
 
-  const c = await loadC({
+  const wasm = {
     runtime: join(wasmDir, 'web-tree-sitter.wasm'),
     grammar: join(wasmDir, 'tree-sitter-c.wasm'),
-  });
+  };
+  const c = await loadC(wasm);
+  const root = options.kernelRoot ?? kernelRootFromWorkspace(params);
+  const service = new KernelIndexService(root, wasm, status, connection);
+  service.trackDocuments(documents);
+  indexService = service;
   const trees = new Trees(c, {
     capacity: TREE_CAPACITY,
     parseTimeoutMs: options.parseTimeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS,
@@ -65,7 +72,7 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
     // SYSCALL_DEFINEn as functions and untaken #if branches as blanks.
     normalize: (text) => preprocess(text).text,
   });
-  disposables.push(trees);
+  disposables.push(trees, service);
 
   const ctx: ServerContext = {
     connection,
@@ -81,7 +88,9 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
         throw new Error(`tree-sitter query ${file}: ${(err as Error).message}`);
       }
     },
-    kernelRoot: options.kernelRoot,
+    kernelRoot: root,
+    index: () => service.get(),
+    relativePath: (uri) => service.relativePath(uri),
     status,
     options,
   };
@@ -97,19 +106,25 @@ connection.onInitialize(async (params): Promise<InitializeResult> => {
   // Closing a document drops its tree at once rather than when the LRU gets to it.
   documents.onDidClose((e) => trees.delete(e.document.uri));
 
-  const root = options.kernelRoot;
-  status.set({
-    state: 'ready',
-    scope: 'file',
-    ...(root ? { root } : {}),
-    message:
-      `tree-sitter-c loaded in ${Math.round(performance.now() - started)} ms; ` +
-      (root ? `kernel tree ${root.path} (${root.version ?? 'version unknown'}, ${root.source})` : 'no kernel tree'),
-  });
+  const loaded = `tree-sitter-c loaded in ${Math.round(performance.now() - started)} ms`;
+  status.set(
+    root
+      ? // The index opens once the client has the result (onInitialized).
+        {
+          state: 'indexing',
+          root,
+          message: `${loaded}; kernel tree ${root.path} (${root.version ?? 'version unknown'}, ${root.source})`,
+        }
+      : { state: 'ready', scope: 'file', message: `${loaded}; no kernel tree: outline only` },
+  );
   return { capabilities, serverInfo: { name: 'kernel-lens' } };
 });
 
-connection.onInitialized(() => status.goLive());
+connection.onInitialized(() => {
+  status.goLive();
+  // After the initialize result: the client sees "indexing" and then the result.
+  indexService?.start();
+});
 
 connection.onShutdown(() => {
   for (const d of disposables.splice(0).reverse()) d.dispose();

@@ -49,7 +49,7 @@ void describe('language server over stdio', () => {
   const ready = new Promise<IndexStatusParams>((resolve) =>
     connection.onNotification(indexStatus, (status) => {
       statuses.push(status);
-      if (status.state === 'ready') resolve(status);
+      if (status.state === 'ready' || status.state === 'failed') resolve(status);
     }),
   );
   const logs: string[] = [];
@@ -78,11 +78,17 @@ void describe('language server over stdio', () => {
     }
   });
 
-  void it('reports its state as ready', async () => {
+  void it('finds the kernel tree in the workspace, indexes it and reports ready', async () => {
     const status = await ready;
-    assert.equal(status.scope, 'file');
+    assert.equal(status.state, 'ready', status.message);
+    assert.equal(status.scope, 'tree');
+    assert.equal(status.root?.path, EMBEDDED);
+    assert.match(status.root?.version ?? '', /^6\.1\.\d+$/);
+    assert.ok((status.files ?? 0) > 300, `${status.files} files indexed`);
+    assert.equal(statuses[0]?.state, 'indexing', 'indexing is reported first');
     // Its log goes to the client as window/logMessage, never to stdout (the protocol stream).
     assert.ok(logs.some((line) => line.includes('tree-sitter-c loaded')), logs.join('\n'));
+    assert.ok(logs.some((line) => line.includes('[index] ready: indexed')), logs.join('\n'));
   });
 
   void it('lists SYSCALL_DEFINE3(connect) and __sys_connect_file in net/socket.c', async () => {
