@@ -1,0 +1,194 @@
+/**
+ * The numbers Linux computes at connection set-up, as pure functions: the receive window and
+ * window scale (tcp_select_initial_window), the MSS it advertises (ipv4_default_advmss), the
+ * write-timeout model (tcp_model_timeout), and SYN cookies (syncookies.c). Each cites the
+ * function it follows; the socket machinery that uses them is in simulation.ts.
+ */
+import { applies, type KernelVersion } from './versionRules';
+import { u32 } from './wire';
+
+export const TCP_TIMEOUT_INIT = 1000; // include/net/tcp.h, 1 * HZ
+export const TCP_RTO_MIN = 200; // HZ / 5
+export const TCP_RTO_MAX_DEFAULT = 120000; // 120 * HZ
+export const TCP_DELACK_MIN = 40; // HZ / 25; also TCP_ATO_MIN
+export const TCP_DELACK_MAX = 200; // HZ / 5
+export const TCP_TIMEWAIT_LEN = 60000; // 60 * HZ
+export const TCP_MAX_QUICKACKS = 16;
+export const TCP_MSS_DEFAULT = 536; // RFC 1122 default, and the MSS assumed when a SYN has none
+export const TCPOLEN_TSTAMP_ALIGNED = 12;
+export const TCP_MAX_WSCALE = 14;
+export const MAX_TCP_SYNCNT = 127;
+export const TCP_OOW_RATE_LIMIT = 500; // sysctl_tcp_invalid_ratelimit, HZ / 2
+
+const ilog2 = (n: number): number => Math.floor(Math.log2(n));
+
+/**
+ * ipv4_default_advmss (net/ipv4/route.c): the MTU less the IPv4 and TCP headers, at most
+ * IPV4_MAX_PMTU (65535) less them. Loopback's 65536-byte MTU gives 65495, a 1500 MTU 1460.
+ */
+export function advmssFor(mtu: number): number {
+  return Math.max(Math.min(mtu - 40, 65535 - 40), 256);
+}
+
+/**
+ * tcp_full_space: the window a receive buffer of `rcvbuf` bytes can offer. Before 6.6 it is
+ * rcvbuf less rcvbuf >> tcp_adv_win_scale; from 6.6 rcvbuf * scaling_ratio >> 8 with the
+ * initial ratio of one half (tcp_scaling_ratio_init). Both give 65536 for the default 131072.
+ */
+export function fullSpace(version: KernelVersion, rcvbuf: number, advWinScale: number): number {
+  if (applies(version, 'win_scaling_ratio')) return Math.floor((rcvbuf * 128) / 256);
+  return advWinScale <= 0 ? rcvbuf >> -advWinScale : rcvbuf - (rcvbuf >> advWinScale);
+}
+
+export interface InitialWindow {
+  rcvWnd: number;
+  rcvWscale: number;
+  windowClamp: number;
+}
+
+/**
+ * tcp_select_initial_window (net/ipv4/tcp_output.c): the space rounded down to a multiple of
+ * the MSS, and the smallest scale that lets the largest possible buffer (tcp_rmem[2],
+ * rmem_max) be advertised.
+ */
+export function selectInitialWindow(
+  version: KernelVersion,
+  space: number,
+  mss: number,
+  wscaleOk: boolean,
+  tcpRmemMax: number,
+  rmemMax: number,
+): InitialWindow {
+  let windowClamp = 65535 * 2 ** TCP_MAX_WSCALE;
+  space = Math.min(windowClamp, Math.max(space, 0));
+  if (space > mss) space = Math.floor(space / mss) * mss;
+  // 6.1 clamps here; later kernels clamp only the SYN's header field (tcp_transmit_skb).
+  const rcvWnd = applies(version, 'rcv_wnd_unclamped') ? space : Math.min(space, 65535);
+  let rcvWscale = 0;
+  if (wscaleOk) {
+    let s = Math.max(space, tcpRmemMax);
+    s = Math.max(s, rmemMax);
+    s = Math.min(s, windowClamp);
+    rcvWscale = Math.min(Math.max(ilog2(s) - 15, 0), TCP_MAX_WSCALE);
+  }
+  windowClamp = Math.min(65535 * 2 ** rcvWscale, windowClamp);
+  return { rcvWnd, rcvWscale, windowClamp };
+}
+
+/**
+ * tcp_model_timeout (net/ipv4/tcp_timer.c): how long `boundary` exponentially backed-off
+ * retransmissions starting at `rtoBase` take; retransmits_timed_out compares the time since
+ * the first transmission with it.
+ */
+export function modelTimeout(boundary: number, rtoBase: number, rtoMax: number): number {
+  const thresh = ilog2(rtoMax / rtoBase);
+  if (boundary <= thresh) return ((2 << boundary) - 1) * rtoBase;
+  return ((2 << thresh) - 1) * rtoBase + (boundary - thresh) * rtoMax;
+}
+
+// --- SYN cookies (net/ipv4/syncookies.c)
+
+/** msstab: the four MSS values a cookie can encode, in two bits. */
+export const COOKIE_MSS_TABLE = [536, 1300, 1440, 1460] as const;
+const COOKIEBITS = 24;
+const COOKIEMASK = (1 << COOKIEBITS) - 1;
+const MAX_SYNCOOKIE_AGE = 2; // minutes
+export const TCP_SYNCOOKIE_VALID = MAX_SYNCOOKIE_AGE * 60000; // tcp_synq_no_recent_overflow
+const TSBITS = 6;
+
+export interface CookieTuple {
+  saddr: string;
+  daddr: string;
+  sport: number;
+  dport: number;
+}
+
+/**
+ * The kernel keys cookie_hash with siphash and a boot-time secret; the model keys an FNV-1a
+ * hash with the run's secret. The structure around it is the kernel's.
+ */
+function cookieHash(secret: number, t: CookieTuple, count: number, c: number): number {
+  let h = 0x811c9dc5 ^ secret;
+  const mix = (n: number): void => {
+    for (let i = 0; i < 4; i++) {
+      h ^= (n >>> (i * 8)) & 255;
+      h = Math.imul(h, 0x01000193);
+    }
+  };
+  for (const part of [...t.saddr.split('.'), ...t.daddr.split('.')]) mix(Number(part));
+  mix(t.sport);
+  mix(t.dport);
+  mix(count);
+  mix(c);
+  return u32(h);
+}
+
+/** The minute counter cookies carry (tcp_cookie_time: jiffies / (60 * HZ)). */
+export function cookieTime(clockMs: number): number {
+  return Math.floor(clockMs / 60000);
+}
+
+/** __cookie_v4_init_sequence + secure_tcp_syn_cookie: returns the ISN and the MSS it encodes. */
+export function cookieInitSequence(
+  secret: number,
+  t: CookieTuple,
+  clientIsn: number,
+  clientMss: number,
+  clockMs: number,
+): { isn: number; mss: number } {
+  let mssind = COOKIE_MSS_TABLE.length - 1;
+  while (mssind > 0 && clientMss < COOKIE_MSS_TABLE[mssind]!) mssind--;
+  const count = cookieTime(clockMs);
+  const isn = u32(
+    cookieHash(secret, t, 0, 0) +
+      clientIsn +
+      u32(count << COOKIEBITS) +
+      ((cookieHash(secret, t, count, 1) + mssind) & COOKIEMASK),
+  );
+  return { isn, mss: COOKIE_MSS_TABLE[mssind]! };
+}
+
+/**
+ * __cookie_v4_check + check_tcp_syn_cookie: the MSS a returning ACK's cookie (ack - 1)
+ * encodes, or 0 when the cookie is not valid (wrong hash or older than two minutes).
+ */
+export function cookieCheck(
+  secret: number,
+  t: CookieTuple,
+  clientIsn: number,
+  cookie: number,
+  clockMs: number,
+): number {
+  const count = cookieTime(clockMs);
+  let c = u32(cookie - cookieHash(secret, t, 0, 0) - clientIsn);
+  const diff = (count - (c >>> COOKIEBITS)) & (0xffffffff >>> COOKIEBITS);
+  if (diff >= MAX_SYNCOOKIE_AGE) return 0;
+  c = (c - cookieHash(secret, t, count - diff, 1)) & COOKIEMASK;
+  return c < COOKIE_MSS_TABLE.length ? COOKIE_MSS_TABLE[c]! : 0;
+}
+
+/**
+ * cookie_init_timestamp: with timestamps on, a cookie's SYN-ACK hides the client's window
+ * scale, SACK and ECN in the low 6 bits of its TS value (before the offset is added).
+ */
+export function cookieTimestamp(
+  clockMs: number,
+  wscale: number | undefined,
+  sackOk: boolean,
+): number {
+  let options = wscale === undefined ? 0xf : wscale;
+  if (sackOk) options |= 1 << 4;
+  let ts = u32(((clockMs >>> TSBITS) << TSBITS) | options);
+  if (ts > clockMs) ts = u32(ts - (1 << TSBITS));
+  return ts;
+}
+
+/** cookie_timestamp_decode: the options back out of the echoed TS value. */
+export function cookieTimestampDecode(tsecr: number): {
+  wscale: number | undefined;
+  sackOk: boolean;
+} {
+  const options = tsecr & ((1 << TSBITS) - 1);
+  const ws = options & 0xf;
+  return { wscale: ws === 0xf ? undefined : ws, sackOk: (options & (1 << 4)) !== 0 };
+}
