@@ -3,8 +3,12 @@
 // (as kl-actor scripts on the scenario's clock), what the network drops, and when the run
 // ends. Pure data and arithmetic; runner.ts carries a plan out.
 //
-// Time zero is when the first client acts; the server sets up its listener 200 ms before, so
-// it is listening whatever the process start-up latency.
+// The programs mirror the simulator's scenario data (kernel-snippets/simulator/scenarios/
+// <name>.json) op for op, so both sides make the same calls; the comparison reports any
+// call one side makes and the other does not. Two things only a real run needs:
+//   - the model runs the server's socket/bind/listen at virtual time 0, before any client;
+//     a real server does them 200 ms early, so it listens whatever the process start-up;
+//   - a call the model lets block forever (accept, recv, pause) is bounded by the run's end.
 
 /** Scenario names, as `kernel-lens sim` knows them (issue 5, "Scenarios"). */
 export const SCENARIOS = [
@@ -23,32 +27,37 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 
 export type Params = Record<string, number>;
 
-/** Scenario parameters the runner itself uses (the sysctls are passed through as they are).
- * Defaults are small so the tier stays short: TCP_SYNCNT 2, one-way delays of tens of ms. */
+/**
+ * Parameters of each scenario: the simulator scenario's own defaults, except where a real run
+ * needs other values to show the behaviour the scenario is about (said next to each).
+ */
 export const DEFAULT_PARAMS: Record<ScenarioName, Params> = {
-  normal: { backlog: 128, clients: 1, delay_ms: 0 },
-  refused: { clients: 1, delay_ms: 0 },
-  nonblocking: { backlog: 128, clients: 1, delay_ms: 0 },
-  'nonblocking-refused': { clients: 1, delay_ms: 0 },
-  // Over a 20 ms link, client 2 and 3's SYNs are admitted (accept queue 0 then 1, one
-  // request pending each time: no syncookies), and client 3's ACK finds the accept queue
-  // full (2 > backlog 1). Closer clients would overflow the SYN queue first (cookies), and
-  // farther ones would be stopped at the SYN by the full accept queue.
+  normal: { backlog: 128, delay_ms: 0 },
+  refused: { delay_ms: 0 },
+  // A 1 ms link keeps the handshake in flight for the second connect() (EALREADY).
+  nonblocking: { backlog: 128, delay_ms: 1 },
+  'nonblocking-refused': { delay_ms: 1 },
+  // The model's defaults (4 clients at once, 1 ms link) overflow the SYN queue first. Over a
+  // 20 ms link with clients 30 ms apart, client 2 and 3's SYNs are admitted (accept queue 0
+  // then 1, one request pending: no syncookies) and client 3's ACK finds the accept queue
+  // full (2 > backlog 1): the ACK-stage overflow that tcp_abort_on_overflow is about.
   'accept-overflow': { backlog: 1, clients: 3, interval_ms: 30, delay_ms: 20, syncnt: 2 },
-  'syn-loss': { backlog: 128, clients: 1, drop_syns: 2, delay_ms: 0 },
-  'syn-timeout': { clients: 1, syncnt: 2, delay_ms: 0 },
-  // Each side's SYN must leave before the other's arrives: that needs a one-way delay.
-  'simultaneous-open': { clients: 1, delay_ms: 20 },
-  'listener-close': { backlog: 8, clients: 2, interval_ms: 20, delay_ms: 0 },
-  // `flood_syns` bare SYNs against a small listen queue, then one real client.
-  'syn-flood': { backlog: 4, flood_syns: 8, flood_interval_ms: 1, delay_ms: 0, tcp_syncookies: 1 },
+  'syn-loss': { backlog: 128, drop_syns: 2, delay_ms: 0 },
+  'syn-timeout': { backlog: 128, syncnt: 2, delay_ms: 0 },
+  // Both SYNs must leave before either arrives; two real processes start a few ms apart,
+  // so the link needs more than the model's 1 ms.
+  'simultaneous-open': { delay_ms: 20 },
+  'listener-close': { backlog: 128, clients: 2, interval_ms: 0, hold_ms: 1000, delay_ms: 0 },
+  'syn-flood': { backlog: 8, flood_syns: 32, flood_interval_ms: 1, delay_ms: 0 },
 };
 
 export const SERVER_IP = '192.0.2.1'; // TEST-NET-1: never routed, lives only in our namespaces
 export const SERVER_PORT = 8080;
 export const ATTACKER_IP = '192.0.2.200';
-/** The simultaneous-open scenario's fixed ports (both sides bind). */
-export const SIMOPEN_CLIENT_PORT = 5000;
+/** The simultaneous-open scenario's client port (both sides bind). */
+export const SIMOPEN_CLIENT_PORT = 9090;
+/** The syn-flood client starts this late (the model's start_ms). */
+export const FLOOD_CLIENT_START_MS = 100;
 
 export interface HostSpec {
   name: string; // "client", "client2", "server", "attacker"
@@ -133,21 +142,13 @@ function sourceFor(i: number, sock: string): string[] {
 export function plan(scenario: ScenarioName, given: Params, host: Params): Plan {
   const p: Params = { ...DEFAULT_PARAMS[scenario], ...given };
   const d = p['delay_ms'] ?? 0;
+  const rtt = 2 * d;
   const clients = Math.max(1, p['clients'] ?? 1);
   const interval = p['interval_ms'] ?? 0;
   const backlog = p['backlog'] ?? 128;
   const linear = host['tcp_syn_linear_timeouts'] ?? 0;
-  const syncnt = p['syncnt'] ?? host['tcp_syn_retries'] ?? 6;
+  const syncnt = p['syncnt'] ?? 0;
   const server = `${SERVER_IP}:${SERVER_PORT}`;
-  const listen = [
-    'at:-200',
-    'socket:l',
-    'reuseaddr:l',
-    `bind:l:${SERVER_IP}:${SERVER_PORT}`,
-    `listen:l:${backlog}`,
-  ];
-  const setSyncnt = (sock: string): string[] =>
-    p['syncnt'] !== undefined ? [`syncnt:${sock}:${syncnt}`] : [];
   const hosts: HostSpec[] = [{ name: 'server', side: 'server', ip: SERVER_IP }];
   const clientHosts = (n: number): HostSpec[] => {
     const out: HostSpec[] = [];
@@ -161,67 +162,101 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
     serverRules: [] as string[],
     clientRules: [] as string[],
   };
-  const rtt = 2 * d;
-  const connectTo = (sock: string): string => `connect:${sock}:${server}`;
+
+  // kl-actor scripts. A leading "?" lets the program go on after a failed call (the model's
+  // on_error: continue); otherwise a failure ends it, as in the model.
+  const listen = [
+    'at:-200',
+    'socket:s',
+    'reuseaddr:s',
+    `bind:s:${SERVER_IP}:${SERVER_PORT}`,
+    `listen:s:${backlog}`,
+  ];
+  const syncntOp = syncnt > 0 ? [`syncnt:c:${syncnt}`] : []; // the model skips syncnt 0
+  const connect = `connect:c:${server}`;
+  /** The server of normal, nonblocking and syn-loss: accept, read to EOF, close both. */
+  const echoServer = (end: number): string[] => [
+    ...listen,
+    `accept:s:c:${end}`,
+    `recv:c:1024:${end}`,
+    `recv:c:1024:${end}`,
+    'close:c',
+    'close:s',
+  ];
+  const sendingClient = ['at:0', 'socket:c', ...syncntOp, connect, 'send:c:hello', 'close:c'];
+  const synDrop = (first: number | undefined): string => {
+    const match = `ip saddr ${clientIp(1)} ip daddr ${SERVER_IP} tcp flags == syn`;
+    return first === undefined
+      ? `${match} counter drop`
+      : `${match} quota until ${first * SYN_BYTES} bytes counter drop`;
+  };
 
   switch (scenario) {
-    case 'normal':
+    case 'normal': {
+      const endMs = 500 + 4 * rtt;
+      return {
+        ...base,
+        hosts: [...hosts, ...clientHosts(1)],
+        actors: [
+          { host: 'server', actions: echoServer(endMs) },
+          { host: 'client', actions: sendingClient },
+        ],
+        endMs,
+      };
+    }
+    case 'refused':
+      return {
+        ...base,
+        hosts: [...hosts, ...clientHosts(1)],
+        actors: [{ host: 'client', actions: ['at:0', 'socket:c', connect] }],
+        endMs: 300 + 2 * rtt,
+      };
+    case 'nonblocking': {
+      // EINPROGRESS, EALREADY, poll, SO_ERROR, EISCONN twice, then data and close.
+      const endMs = 500 + 4 * rtt;
+      const client = [
+        'at:0',
+        'socket:c',
+        'nonblock:c',
+        `?${connect}`,
+        `?${connect}`,
+        'poll:c:5000:POLLOUT',
+        'soerror:c',
+      ];
+      client.push(`?${connect}`, `?${connect}`, 'send:c:hello', 'close:c');
+      return {
+        ...base,
+        hosts: [...hosts, ...clientHosts(1)],
+        actors: [
+          { host: 'server', actions: echoServer(endMs) },
+          { host: 'client', actions: client },
+        ],
+        endMs,
+      };
+    }
+    case 'nonblocking-refused':
       return {
         ...base,
         hosts: [...hosts, ...clientHosts(1)],
         actors: [
           {
-            host: 'server',
+            host: 'client',
             actions: [
-              ...listen,
-              'accept:l:c:5000',
-              'recv:c:100:5000',
-              'recv:c:100:5000',
+              'at:0',
+              'socket:c',
+              'nonblock:c',
+              `?${connect}`,
+              'poll:c:5000:POLLOUT',
+              'soerror:c',
               'close:c',
-              'close:l',
             ],
           },
-          {
-            host: 'client',
-            actions: ['at:0', 'socket:s', connectTo('s'), 'send:s:hello', 'close:s'],
-          },
         ],
-        endMs: 500 + 4 * rtt,
+        endMs: 300 + 4 * rtt,
       };
-    case 'refused':
-      return {
-        ...base,
-        hosts: [...hosts, ...clientHosts(1)],
-        actors: [{ host: 'client', actions: ['at:0', 'socket:s', connectTo('s'), 'close:s'] }],
-        endMs: 300 + 2 * rtt,
-      };
-    case 'nonblocking':
-    case 'nonblocking-refused': {
-      const actors: ActorSpec[] = [
-        {
-          host: 'client',
-          actions: [
-            'at:0',
-            'socket:s',
-            'nonblock:s',
-            connectTo('s'),
-            'poll:s:3000',
-            'soerror:s',
-            'close:s',
-          ],
-        },
-      ];
-      if (scenario === 'nonblocking') {
-        actors.unshift({
-          host: 'server',
-          actions: [...listen, 'accept:l:c:5000', 'recv:c:100:5000', 'close:c', 'close:l'],
-        });
-      }
-      return { ...base, hosts: [...hosts, ...clientHosts(1)], actors, endMs: 500 + 4 * rtt };
-    }
     case 'accept-overflow': {
-      // The listener never accepts; every client connects and keeps its socket.
-      // Long enough to see the listener retransmit its SYN-ACK twice (1 s, then 2 s later).
+      // The listener never accepts; every client connects and waits for data. Long enough to
+      // see the listener resend a SYN-ACK twice (1 s, then 2 s later).
       const endMs = (clients - 1) * interval + 2 * rtt + 3500;
       const actors: ActorSpec[] = [
         { host: 'server', actions: [...listen, `hold:${endMs + 1000}`] },
@@ -231,105 +266,100 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
           host: clientName(i),
           actions: [
             `at:${(i - 1) * interval}`,
-            'socket:s',
-            ...sourceFor(i, 's'),
-            ...setSyncnt('s'),
-            connectTo('s'),
-            `hold:${endMs + 1000}`,
+            'socket:c',
+            ...sourceFor(i, 'c'),
+            ...syncntOp,
+            connect,
+            `recv:c:1024:${endMs + 1000}`,
+            'close:c',
           ],
         });
       }
       return { ...base, hosts: [...hosts, ...clientHosts(clients)], actors, endMs };
     }
-    case 'syn-loss':
-    case 'syn-timeout': {
-      const drop = scenario === 'syn-timeout' ? undefined : (p['drop_syns'] ?? 1);
-      const match = `ip daddr ${SERVER_IP} tcp dport ${SERVER_PORT} tcp flags & (syn | ack) == syn`;
-      const serverRules = [
-        drop === undefined
-          ? `${match} counter drop`
-          : `${match} quota until ${drop * SYN_BYTES} bytes counter drop`,
-      ];
-      // syn-loss: the (k+1)th SYN gets through after k backoffs.
-      const lossDone = synBackoffMs(drop ?? 0, linear).reduce((a, b) => a + b, 0);
-      const endMs =
-        drop === undefined ? synTimeoutMs(syncnt, linear) + 1000 : lossDone + 1000 + 2 * rtt;
-      const serverActions =
-        drop === undefined
-          ? [...listen, `hold:${endMs + 1000}`]
-          : [...listen, `accept:l:c:${endMs}`, `recv:c:100:${endMs}`, 'close:c', 'close:l'];
-      const result: Plan = {
+    case 'syn-loss': {
+      const drop = p['drop_syns'] ?? 0;
+      // The (k+1)th SYN gets through after k backoffs.
+      const endMs = synBackoffMs(drop, linear).reduce((a, b) => a + b, 0) + 1000 + 4 * rtt;
+      return {
         ...base,
-        serverRules,
+        serverRules: [synDrop(drop)],
+        expectServerDrops: drop,
         hosts: [...hosts, ...clientHosts(1)],
         actors: [
-          { host: 'server', actions: serverActions },
-          {
-            host: 'client',
-            actions: ['at:0', 'socket:s', ...setSyncnt('s'), connectTo('s'), 'close:s'],
-          },
+          { host: 'server', actions: echoServer(endMs) },
+          { host: 'client', actions: sendingClient },
         ],
         endMs,
       };
-      if (drop !== undefined) result.expectServerDrops = drop;
-      return result;
+    }
+    case 'syn-timeout': {
+      const retries = syncnt > 0 ? syncnt : (host['tcp_syn_retries'] ?? 6);
+      const endMs = synTimeoutMs(retries, linear) + 1000;
+      return {
+        ...base,
+        serverRules: [synDrop(undefined)],
+        hosts: [...hosts, ...clientHosts(1)],
+        actors: [
+          { host: 'server', actions: [...listen, `hold:${endMs + 1000}`] },
+          { host: 'client', actions: ['at:0', 'socket:c', ...syncntOp, connect] },
+        ],
+        endMs,
+      };
     }
     case 'simultaneous-open': {
       const c = `${clientIp(1)}:${SIMOPEN_CLIENT_PORT}`;
-      const both = (own: string, other: string): string[] => [
+      const both = (sock: string, own: string, other: string): string[] => [
         'at:0',
-        'socket:s',
-        'reuseaddr:s',
-        `bind:s:${own}`,
-        `connect:s:${other}`,
-        'close:s',
+        `socket:${sock}`,
+        `reuseaddr:${sock}`,
+        `bind:${sock}:${own}`,
+        `connect:${sock}:${other}`,
+        `close:${sock}`,
       ];
       return {
         ...base,
         hosts: [...hosts, ...clientHosts(1)],
         actors: [
-          { host: 'server', actions: both(server, c) },
-          { host: 'client', actions: both(c, server) },
+          { host: 'server', actions: both('s', server, c) },
+          { host: 'client', actions: both('c', c, server) },
         ],
         endMs: 500 + 4 * rtt,
       };
     }
     case 'listener-close': {
-      // Every client's handshake completes and waits in the accept queue; then the listener
-      // closes, and each queued connection is reset.
-      const closeAt = (clients - 1) * interval + 200 + 2 * rtt;
+      // Every client's handshake completes and waits in the accept queue; after hold_ms the
+      // listener closes, and each queued connection is reset.
+      const closeAt = p['hold_ms'] ?? 1000;
+      const endMs = closeAt + 300 + 2 * rtt;
       const actors: ActorSpec[] = [
-        { host: 'server', actions: [...listen, `at:${closeAt}`, 'close:l', 'hold:500'] },
+        { host: 'server', actions: [...listen, `at:${closeAt}`, 'close:s'] },
       ];
       for (let i = 1; i <= clients; i++) {
         actors.push({
           host: clientName(i),
           actions: [
             `at:${(i - 1) * interval}`,
-            'socket:s',
-            ...sourceFor(i, 's'),
-            connectTo('s'),
-            `recv:s:100:${closeAt + 2000}`,
-            'close:s',
+            'socket:c',
+            ...sourceFor(i, 'c'),
+            connect,
+            `recv:c:1024:${endMs + 1000}`,
+            'close:c',
           ],
         });
       }
-      return {
-        ...base,
-        hosts: [...hosts, ...clientHosts(clients)],
-        actors,
-        endMs: closeAt + 300 + 2 * rtt,
-      };
+      return { ...base, hosts: [...hosts, ...clientHosts(clients)], actors, endMs };
     }
     case 'syn-flood': {
       // The attacker's address never answers: its namespace drops what comes back to it.
       const syns = p['flood_syns'] ?? 32;
       const every = p['flood_interval_ms'] ?? 1;
-      const connectAt = (syns - 1) * every + 100;
+      const endMs = Math.max(FLOOD_CLIENT_START_MS, (syns - 1) * every) + 500 + 4 * rtt;
       return {
         ...base,
         clientRules: [`ip daddr ${ATTACKER_IP} drop`],
         hosts: [...hosts, ...clientHosts(1), { name: 'attacker', side: 'client', ip: ATTACKER_IP }],
+        // The model's attacker: Linux's SYN options, window 64240, ports from 20000.
         flood: {
           host: 'attacker',
           atMs: 0,
@@ -344,19 +374,26 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
             host: 'server',
             actions: [
               ...listen,
-              'accept:l:c:5000',
-              'recv:c:100:5000',
-              'recv:c:100:5000',
+              `accept:s:c:${endMs}`,
+              `recv:c:1024:${endMs}`,
+              `recv:c:1024:${endMs}`,
               'close:c',
-              'close:l',
+              `hold:${endMs + 1000}`,
             ],
           },
           {
             host: 'client',
-            actions: [`at:${connectAt}`, 'socket:s', connectTo('s'), 'send:s:hello', 'close:s'],
+            actions: [
+              `at:${FLOOD_CLIENT_START_MS}`,
+              'socket:c',
+              ...syncntOp,
+              connect,
+              'send:c:hello',
+              'close:c',
+            ],
           },
         ],
-        endMs: connectAt + 500 + 4 * rtt,
+        endMs,
       };
     }
   }

@@ -7,6 +7,8 @@
  *   kl-actor T0_US ACTION...
  *
  * Sockets are named (a letter or word) so a script can hold a listener and accepted sockets.
+ * A failed call ends the program (its sockets closed by exit(), as the simulator's programs
+ * do) unless the action starts with '?', which goes on (the model's on_error: continue).
  * Actions (fields separated by ':'):
  *   at:MS                 sleep until T0 + MS (how scenarios place calls on a shared clock)
  *   socket:S              socket(AF_INET, SOCK_STREAM, 0)
@@ -21,7 +23,8 @@
  *   listen:S:N            listen(N)
  *   accept:S:NEW:MS       accept, bounded by SO_RCVTIMEO of MS (EAGAIN when it runs out)
  *   connect:S:IP:PORT     connect (blocking or not, as the socket is)
- *   poll:S:MS             poll(POLLOUT) for at most MS; result = number ready, revents listed
+ *   poll:S:MS[:EVENTS]    poll(EVENTS: POLLOUT, the default, or POLLIN) for at most MS;
+ *                         result = number ready, revents listed
  *   soerror:S             getsockopt(SO_ERROR); the pending error's name is printed as "value"
  *   send:S:TEXT           send(TEXT) with MSG_NOSIGNAL, so EPIPE is a result, not a signal
  *   recv:S:N:MS           recv up to N bytes, bounded by SO_RCVTIMEO of MS
@@ -56,6 +59,7 @@ struct named_sock {
 static struct named_sock socks[MAX_SOCKS];
 static int nsocks;
 static long long t0_us;
+static int last_failed; /* the last reported call returned < 0 */
 
 static long long now_us(void) {
     struct timespec ts;
@@ -94,6 +98,7 @@ static const char *errname(int err) {
 
 /* Prints one call. `extra` is already-formatted JSON members (may be empty). */
 static void report(const char *call, const char *sock, long result, int err, const char *extra) {
+    last_failed = result < 0;
     printf("{\"t_us\":%lld,\"pid\":%d,\"call\":\"%s\",\"sock\":\"%s\",\"result\":%ld", now_us(),
            (int)getpid(), call, sock, result);
     if (result < 0) printf(",\"errno\":\"%s\"", errname(err));
@@ -157,7 +162,8 @@ int main(int argc, char **argv) {
 
     for (int i = 2; i < argc; i++) {
         char *f[6];
-        char *copy = strdup(argv[i]);
+        int go_on = argv[i][0] == '?';
+        char *copy = strdup(argv[i] + go_on);
         int n = split(copy, f, 6);
         const char *a = f[0];
         long r;
@@ -239,10 +245,12 @@ int main(int argc, char **argv) {
             report("connect", f[1], r, err, extra);
         } else if (strcmp(a, "poll") == 0) {
             need(n, 3, argv[i]);
-            struct pollfd p = {.fd = lookup(f[1]), .events = POLLOUT};
+            int in = n > 3 && strcmp(f[3], "POLLIN") == 0;
+            struct pollfd p = {.fd = lookup(f[1]), .events = in ? POLLIN : POLLOUT};
             r = poll(&p, 1, atoi(f[2]));
             err = errno;
-            snprintf(extra, sizeof extra, "\"events\":\"POLLOUT\",\"revents\":\"%s%s%s%s\"",
+            snprintf(extra, sizeof extra, "\"events\":\"%s\",\"revents\":\"%s%s%s%s\"",
+                     in ? "POLLIN" : "POLLOUT",
                      p.revents & POLLOUT ? "POLLOUT|" : "", p.revents & POLLIN ? "POLLIN|" : "",
                      p.revents & POLLERR ? "POLLERR|" : "", p.revents & POLLHUP ? "POLLHUP|" : "");
             report("poll", f[1], r, err, extra);
@@ -278,6 +286,8 @@ int main(int argc, char **argv) {
             die("unknown action", argv[i]);
         }
         free(copy);
+        if (last_failed && !go_on) return 0;
+        last_failed = 0;
     }
     return 0;
 }
