@@ -128,9 +128,9 @@ void describe('scenario arithmetic', () => {
     const c2 = p.actors.find((a) => a.host === 'client2')!;
     assert.deepEqual(c2.actions.slice(0, 4), [
       'at:30',
-      'socket:s',
-      'source:s:192.0.2.3',
-      'syncnt:s:2',
+      'socket:c',
+      'source:c:192.0.2.3',
+      'syncnt:c:2',
     ]);
     assert.ok(
       !p.actors.find((a) => a.host === 'client')!.actions.some((x) => x.startsWith('source')),
