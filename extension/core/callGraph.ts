@@ -66,6 +66,9 @@ function edgeOf(caller: Located<FunctionFact>, call: CallFact, t: CallTarget, de
   };
 }
 
+/** Targets of one indirect call that the path walk follows further down. */
+const MAX_FOLLOWED_TARGETS = 8;
+
 const fnKey = (f: Located<FunctionFact>): string => `${f.file}#${f.fact.name}#${f.fact.line}`;
 
 export class CallGraph {
@@ -110,9 +113,11 @@ export class CallGraph {
       for (const { fn, bindings } of frontier) {
         for (const call of fn.fact.calls) {
           const targets = this.resolver.resolveCall(call, fn, { ...(options.profile ? { profile: options.profile } : {}), ...(bindings ? { bindings } : {}) });
-          for (const t of targets) {
+          for (const [i, t] of targets.entries()) {
             edges.push(edgeOf(fn, call, t, depth));
-            if (!t.def) continue;
+            // A call the profile does not narrow (a notifier chain, a driver op) can have
+            // hundreds of targets: list them all, follow only the first few.
+            if (!t.def || i >= MAX_FOLLOWED_TARGETS) continue;
             const calleeBindings = this.bindArguments(fn, call, t.def);
             const key = fnKey(t.def);
             if (!seen.has(key)) {
@@ -218,7 +223,7 @@ export class CallGraph {
     // Call sites of those fields whose receiver has that struct type.
     for (const stored of storedIn) {
       const chosen = options.profile?.initializerFor(stored.struct);
-      if (chosen && !stored.provenance.via.startsWith(`${chosen.name}.`)) continue;
+      if (chosen && !stored.provenance.via.startsWith(`${chosen.fact.name}.`)) continue;
       for (const file of this.index.filesContaining(stored.field)) {
         const facts = this.index.factsOf(file);
         for (const fn of facts?.functions ?? []) {

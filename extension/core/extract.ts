@@ -167,11 +167,9 @@ export function exprFact(node: Node | null, depth = 0, keepText = false): ExprFa
       return sub(node.namedChild(0));
     case 'call_expression': {
       const args = node.childForFieldName('arguments');
-      return {
-        k: 'call',
-        f: sub(node.childForFieldName('function')),
-        a: (args?.namedChildren ?? []).map((a) => sub(a)),
-      };
+      let a = (args?.namedChildren ?? []).map((x) => sub(x));
+      if (keepText) a = mergeTypeArguments(a);
+      return { k: 'call', f: sub(node.childForFieldName('function')), a };
     }
     case 'cast_expression': {
       const t = node.childForFieldName('type');
@@ -215,6 +213,23 @@ export function exprFact(node: Node | null, depth = 0, keepText = false): ExprFa
     default:
       return keepText ? { k: 'other', s: node.text.slice(0, 120) } : { k: 'other' };
   }
+}
+
+/**
+ * tree-sitter splits a type passed to a macro (`container_of(p, struct tcp_sock, sk)`) into
+ * an ERROR `struct` and an identifier; put the type back together.
+ */
+function mergeTypeArguments(args: ExprFact[]): ExprFact[] {
+  const out: ExprFact[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (a.k === 'other' && a.s && /^(?:const\s+)?(?:struct|union|enum)$/.test(a.s) && next?.k === 'id') {
+      out.push({ k: 'other', s: `${a.s} ${next.n}` });
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 function abstractPointers(node: Node | null): number {
@@ -421,6 +436,18 @@ function macroFact(node: Node): MacroFact | undefined {
   };
 }
 
+/**
+ * `CLASS(fd, f)(fd);` (include/linux/cleanup.h, 6.12) declares a scoped variable `f` of type
+ * `class_fd_t`; it looks like a call of a call but calls nothing.
+ */
+function classDeclaration(node: Node): VarFact | undefined {
+  const inner = node.childForFieldName('function');
+  if (inner?.type !== 'call_expression' || inner.childForFieldName('function')?.text !== 'CLASS') return undefined;
+  const [cls, variable] = (inner.childForFieldName('arguments')?.namedChildren ?? []).filter((n): n is Node => !!n);
+  if (cls?.type !== 'identifier' || variable?.type !== 'identifier') return undefined;
+  return { name: variable.text, type: { name: `class_${cls.text}_t`, ptr: 0 }, line: node.startPosition.row + 1 };
+}
+
 function callFact(node: Node): CallFact | undefined {
   const fnNode = node.childForFieldName('function');
   const argsNode = node.childForFieldName('arguments');
@@ -442,6 +469,29 @@ function callFact(node: Node): CallFact | undefined {
     args: args.map((a) => (a.type === 'identifier' ? a.text : valueIdentifier(a) ?? null)),
     ...(hints ? { hints } : {}),
     text: callee.text.replace(/\s+/g, ''),
+  };
+}
+
+/**
+ * `net_hotdata.tcp_protocol = (struct net_protocol) { .handler = tcp_v4_rcv, ... };` (6.12)
+ * fills an ops table at run time with a compound literal: an initializer in all but syntax,
+ * named after its left side.
+ */
+function compoundLiteralInitializer(node: Node): InitializerFact | undefined {
+  const right = node.childForFieldName('right');
+  if (right?.type !== 'compound_literal_expression') return undefined;
+  const list = right.childForFieldName('value');
+  const typeNode = right.childForFieldName('type');
+  const left = node.childForFieldName('left');
+  if (list?.type !== 'initializer_list' || !typeNode || !left) return undefined;
+  const entries: InitEntry[] = [];
+  initEntries(list, [], undefined, entries);
+  return {
+    name: left.text.replace(/\s+/g, ''),
+    type: { name: baseTypeName(typeNode.childForFieldName('type')), ptr: 0 },
+    line: node.startPosition.row + 1,
+    isArray: false,
+    entries,
   };
 }
 
@@ -520,9 +570,13 @@ function collect(c: CLanguage, root: Node, original: string, syscalls: ReadonlyM
         }
       }
     } else if (name === 'call' && f) {
-      const call = callFact(node);
+      const scoped = classDeclaration(node);
+      if (scoped) f.fact.locals.push(scoped);
+      const call = scoped ? undefined : callFact(node);
       if (call) f.fact.calls.push(call);
     } else if (name === 'assign' && f) {
+      const literal = compoundLiteralInitializer(node);
+      if (literal) into.initializers.push(literal);
       const a = assignFact(node);
       if (a) f.fact.assigns.push(a);
     }
@@ -637,8 +691,8 @@ export function extractFacts(c: CLanguage, original: string): FileFacts {
  * (a type name passed as an argument: `container_of(p, struct tcp_sock, sk)`).
  */
 export function parseExpressionText(c: CLanguage, text: string): ExprFact {
-  const prefix = 'void __kernel_lens_macro(void) { __kernel_lens_value = (';
-  const tree = c.parser.parse(`${prefix}${text}\n); }`);
+  // No parentheses around the text: `(f(p, struct x))` would parse as a cast to a function type.
+  const tree = c.parser.parse(`void __kernel_lens_macro(void) { __kernel_lens_value = ${text}\n; }`);
   if (!tree) return { k: 'other' };
   try {
     const assign = tree.rootNode.descendantsOfType('assignment_expression')[0];

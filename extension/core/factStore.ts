@@ -11,7 +11,7 @@ import { FACTS_VERSION } from './facts';
 import type { ScanKeys } from './textScan';
 
 /** Bump when scanText's output changes. */
-export const SCAN_VERSION = 3;
+export const SCAN_VERSION = 4;
 
 export interface ScannedFile {
   readonly path: string;

@@ -8,7 +8,7 @@
  */
 
 /** Bump when the extractor's output changes, so cached facts of the old shape are ignored. */
-export const FACTS_VERSION = 7;
+export const FACTS_VERSION = 9;
 
 /** A declared type, reduced to what navigation needs. */
 export interface TypeRef {
@@ -113,7 +113,10 @@ export interface InitEntry {
 }
 
 export interface InitializerFact {
-  /** The object's name: "inet_stream_ops", "inetsw_array". */
+  /**
+   * The object's name: "inet_stream_ops", "inetsw_array"; for a compound literal assigned
+   * in a body, its left side: "net_hotdata.tcp_protocol".
+   */
   readonly name: string;
   readonly type: TypeRef;
   readonly line: number;

@@ -271,9 +271,10 @@ export class KernelIndex {
   resolveEntry(name: string): Located<FunctionFact>[] {
     const m = /^(?:COMPAT_)?SYSCALL_DEFINE\d\((\w+)\)$/.exec(name);
     if (m) return this.syscallDefs(m[1]!);
-    const fns = this.functionDefs(name);
-    if (fns.length) return fns;
-    return this.syscallDefs(name.replace(/^(?:__)?sys_/, ''));
+    // A bare syscall name means the syscall, even where some driver has a static `connect`.
+    const sys = this.syscallDefs(name);
+    if (sys.length) return sys;
+    return this.functionDefs(name);
   }
 
   /** Public form of resolveEntry. */
@@ -374,6 +375,17 @@ export class KernelIndex {
       }
     }
     return out;
+  }
+
+  /** Whether one file's text contains `needle` (a byte search, no parsing). */
+  fileContains(file: string, needle: string): boolean {
+    const overlay = this.overlays.get(file);
+    if (overlay !== undefined) return overlay.includes(needle);
+    try {
+      return readFileSync(join(this.root, file)).includes(Buffer.from(needle, 'latin1'));
+    } catch {
+      return false;
+    }
   }
 
   /** Files that contain `needle` anywhere (a plain byte search, for reverse lookups). */

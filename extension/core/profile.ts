@@ -6,13 +6,17 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KernelIndex } from './kernelIndex';
+import type { InitializerFact } from './facts';
+import type { KernelIndex, Located } from './kernelIndex';
 
 export interface ProfileData {
   readonly name: string;
   readonly description: string;
-  /** "struct proto" → "tcp_prot" */
-  readonly initializers: Readonly<Record<string, string>>;
+  /**
+   * "struct proto" → "tcp_prot". A list names the same table across versions, the first
+   * the tree has wins: 6.1 has `tcp_protocol`, 6.12 fills `net_hotdata.tcp_protocol`.
+   */
+  readonly initializers: Readonly<Record<string, string | readonly string[]>>;
   /** "struct sock.sk_data_ready" → "sock_def_readable" */
   readonly assignments?: Readonly<Record<string, string>>;
 }
@@ -21,7 +25,7 @@ export interface ProfileData {
 export interface Profile {
   readonly name: string;
   /** The initializer chosen for a struct type, with where it is. */
-  initializerFor(structName: string): { readonly name: string; readonly file: string; readonly line: number } | undefined;
+  initializerFor(structName: string): Located<InitializerFact> | undefined;
   /** The function chosen for a function pointer set by assignment. */
   assignmentFor(structName: string, field: string): string | undefined;
 }
@@ -57,20 +61,21 @@ export function readProfile(packageRoot: string, name: string): ProfileData {
  */
 export function bindProfile(index: KernelIndex, data: ProfileData): Profile {
   const problems: string[] = [];
-  const chosen = new Map<string, { name: string; file: string; line: number }>();
-  for (const [structName, init] of Object.entries(data.initializers)) {
-    const found = index.initializer(init);
-    if (found.length === 0) {
-      problems.push(`initializer "${init}" (for ${structName}) is not defined in this tree`);
-      continue;
+  const chosen = new Map<string, Located<InitializerFact>>();
+  for (const [structName, names] of Object.entries(data.initializers)) {
+    const alternatives = typeof names === 'string' ? [names] : names;
+    const tag = structName.replace(/^(struct|union) /, '');
+    let right: Located<InitializerFact> | undefined;
+    const wrongType: string[] = [];
+    for (const init of alternatives) {
+      const found = [...index.initializer(init), ...index.initializersOfType(tag).filter((i) => i.fact.name === init)];
+      right = found.find((f) => f.fact.type.name === structName);
+      if (right) break;
+      for (const f of found) wrongType.push(`"${init}" is a ${f.fact.type.name}, not a ${structName}`);
     }
-    const right = found.find((f) => f.fact.type.name === structName);
-    if (!right) {
-      const types = [...new Set(found.map((f) => f.fact.type.name))].join(', ');
-      problems.push(`initializer "${init}" is a ${types}, not a ${structName}`);
-      continue;
-    }
-    chosen.set(structName, { name: init, file: right.file, line: right.fact.line });
+    if (right) chosen.set(structName, right);
+    else if (wrongType.length) problems.push(wrongType.join('; '));
+    else problems.push(`no initializer ${alternatives.map((a) => `"${a}"`).join(' or ')} (for ${structName}) in this tree`);
   }
   for (const [target, fn] of Object.entries(data.assignments ?? {})) {
     if (index.functionDefs(fn).length === 0) problems.push(`function "${fn}" (for ${target}) is not defined in this tree`);

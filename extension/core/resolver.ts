@@ -74,7 +74,12 @@ export class Resolver {
   resolveCall(call: CallFact, fn: Located<FunctionFact>, options: { profile?: Profile; bindings?: Bindings } = {}): CallTarget[] {
     const scope: Scope = { file: fn.file, fn: fn.fact, line: call.line };
     let callee = call.callee;
-    while (callee.k === 'deref') callee = callee.e;
+    for (;;) {
+      if (callee.k === 'deref') callee = callee.e;
+      // `READ_ONCE(sk->sk_data_ready)(sk)`: calling what a macro reads calls its argument.
+      else if (callee.k === 'call' && callee.f.k === 'id' && callee.a[0] && !this.index.functionDefs(callee.f.n, fn.file).length && this.index.macro(callee.f.n, fn.file)) callee = callee.a[0];
+      else break;
+    }
     if (callee.k === 'id') return this.resolveNamed(callee.n, call, fn, options.bindings);
     if (callee.k !== 'fld') {
       return [{ kind: 'unresolved', callee: call.text, reason: 'the called expression is not a name or a field' }];
@@ -89,11 +94,10 @@ export class Resolver {
     const profile = options.profile;
     const chosen = profile?.initializerFor(structName);
     if (chosen) {
-      const init = this.index.initializer(chosen.name).find((i) => i.fact.type.name === structName);
-      const entry = init?.fact.entries.find((e) => e.path.length === 1 && e.path[0] === field);
+      const entry = chosen.fact.entries.find((e) => e.path.length === 1 && e.path[0] === field);
       // The profile's table leaves this field NULL: nothing runs for this kind of socket.
-      if (!init || !entry) return [];
-      return [this.target(entry.value, fn.file, { via: `${chosen.name}.${field}`, viaKind: 'initializer', viaFile: init.file, viaLine: entry.line })];
+      if (!entry) return [];
+      return [this.target(entry.value, fn.file, { via: `${chosen.fact.name}.${field}`, viaKind: 'initializer', viaFile: chosen.file, viaLine: entry.line })];
     }
     const assigned = profile?.assignmentFor(structName, field);
     const impls = this.impls(structName, field);
@@ -154,6 +158,9 @@ export class Resolver {
       }
     }
     for (const file of setters) {
+      // An assignment through a `struct sock *` lives in a file that names `struct sock`:
+      // a byte search spares parsing every file that sets some other `release` or `init`.
+      if (!this.index.fileContains(file, `${structName} `) && !this.index.fileContains(file, `${structName}\t`)) continue;
       const facts = this.index.factsOf(file);
       if (!facts) continue;
       for (const fn of facts.functions) {

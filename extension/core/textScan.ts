@@ -32,6 +32,7 @@ const KEYWORDS = new Set([
 ]);
 
 const ANNOTATION_WORDS = new RegExp(`\\b(?:${BARE_ANNOTATIONS.join('|')})\\b`, 'g');
+const COMPOUND_LITERAL = /^\(struct\s+(\w+)\s*\)\s*\{/;
 const FIRST_CALL = /([A-Za-z_]\w*)\s*\(/;
 const SYSCALL = /^(?:COMPAT_)?SYSCALL_DEFINE\d\(\s*(\w+)/;
 const STRUCT_HEAD = /^(?:typedef\s+)?(?:struct|union)\s+(\w+)\s*(?:\{|$)/;
@@ -177,6 +178,11 @@ export function scanText(text: string): ScanKeys {
     start = end + 1;
   }
   scanFieldSets(text, keys);
+  // Compound literals filling an ops table in a body: `x = (struct net_protocol) {`.
+  for (let i = text.indexOf('(struct '); i >= 0; i = text.indexOf('(struct ', i + 8)) {
+    const m = COMPOUND_LITERAL.exec(text.slice(i, i + 120));
+    if (m) keys.inits.add(m[1]!);
+  }
   return {
     defs: [...keys.defs],
     syscalls: [...keys.syscalls],

@@ -159,8 +159,10 @@ export class TypeInference {
     if (ret && ret.name !== '?') return ret;
     const macro = this.index.macro(name, scope.file);
     if (macro?.fact.params) {
+      // Only an expansion that lands on a struct is trusted: READ_ONCE's expands to a cast
+      // to `__unqual_scalar_typeof(x) *`, which says nothing by itself.
       const expanded = this.expandMacro(macro, e.a, env, scope, depth);
-      if (expanded) return expanded;
+      if (expanded && this.structName(expanded)) return expanded;
     }
     // READ_ONCE(x), rcu_dereference(p), rcu_access_pointer(p)...: the value passes through.
     const first = e.a[0];
