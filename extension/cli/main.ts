@@ -7,12 +7,13 @@ import { callersCommand } from './commands/callers';
 import { fetchCommand } from './commands/fetch';
 import { implsCommand } from './commands/impls';
 import { pathCommand } from './commands/path';
+import { simCommand } from './commands/sim';
 import { UnknownFunctionError } from '../core/callGraph';
 import { KernelTreeError } from '../core/kernelIndex';
 import { ProfileError } from '../core/profile';
 import { FetchError } from '../kernelSources/fetch';
 
-const commands: readonly CliCommand[] = [pathCommand, implsCommand, callersCommand, fetchCommand];
+const commands: readonly CliCommand[] = [pathCommand, implsCommand, callersCommand, fetchCommand, simCommand];
 
 function help(): string {
   const lines = commands.map((c) => `  kernel-lens ${c.usage}`);

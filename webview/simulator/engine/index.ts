@@ -36,6 +36,7 @@ export {
   VERSION_RULES,
   parseKernelVersion,
   applies,
+  atLeast,
   type KernelVersion,
   type VersionRule,
   type VersionRuleId,

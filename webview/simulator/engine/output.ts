@@ -97,7 +97,9 @@ export interface StackFrameJson {
 }
 
 /** Where one code reference lands in the open tree; a miss carries its reason. */
-export type FrameResolution = { file: string; line: number } | { reason: string };
+/** `function` differs from the reference's where the code moved (an anchor variant). */
+export type FrameResolution =
+  { file: string; line: number; function?: string } | { reason: string };
 
 /**
  * Converts an engine result to the printed JSON. `resolve` maps each code reference to
@@ -118,7 +120,7 @@ export function toSimJson(
     }
     return 'reason' in hit
       ? { function: ref.function, file: '', line: 0, unresolved: hit.reason }
-      : { function: ref.function, file: hit.file, line: hit.line };
+      : { function: hit.function ?? ref.function, file: hit.file, line: hit.line };
   };
   return {
     scenario: result.scenario,

@@ -1,0 +1,273 @@
+/**
+ * `kernel-lens sim`: runs a handshake scenario through the simulator engine and prints every
+ * step, with the kernel function and file:line of each, resolved in the tree given (--kernel)
+ * from the textual anchors in kernel-snippets/simulator/anchors.json.
+ *
+ *   kernel-lens sim <scenario> [--kernel DIR] [--kernel-version 6.x] [--set name=value ...]
+ *                              [--seed N] [--json] [--lang en|zh-CN] [--verbose]
+ *   kernel-lens sim list                 the scenarios
+ *   kernel-lens sim params [--kernel-version 6.x]   every parameter, its default and sysctl
+ *
+ * The JSON shape is typed in webview/simulator/engine/output.ts (SimRunJson).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { flag, intOption, listOption, stringOption, UsageError, type CliCommand } from '../command';
+import { KernelIndex } from '../../core/kernelIndex';
+import { embeddedRoot, indexCacheDir, packageRoot } from '../../kernelSources/paths';
+import {
+  CODE_POINTS,
+  explain,
+  paramsFor,
+  parseKernelVersion,
+  runScenario,
+  toSimJson,
+  atLeast,
+  type CodePoint,
+  type ExplanationTable,
+  type FrameResolution,
+  type KernelVersion,
+  type ScenarioSpec,
+  type SimResult,
+  type SimStep,
+} from '../../../webview/simulator/engine/index';
+
+// --- the data in kernel-snippets/simulator/
+
+export function simulatorDataDir(): string {
+  return join(packageRoot(), 'kernel-snippets', 'simulator');
+}
+
+export function scenarioNames(): string[] {
+  return readdirSync(join(simulatorDataDir(), 'scenarios'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+export function loadScenario(name: string): ScenarioSpec {
+  const file = join(simulatorDataDir(), 'scenarios', `${name}.json`);
+  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(file)) {
+    throw new UsageError(`no scenario "${name}"; scenarios: ${scenarioNames().join(', ')}`);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as ScenarioSpec;
+}
+
+export function loadExplanations(language: string): ExplanationTable {
+  const file = join(simulatorDataDir(), `explanations.${language}.json`);
+  if (!existsSync(file)) throw new UsageError(`no explanations in "${language}" (en, zh-CN)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as ExplanationTable;
+}
+
+/** One code point's anchor as the data file states it. */
+export interface SimAnchor {
+  function: string;
+  file?: string;
+  anchor: string;
+  occurrence?: number;
+  variants?: (SimAnchor & { since: string })[];
+}
+
+export function loadAnchors(): Record<string, SimAnchor> {
+  const doc = JSON.parse(readFileSync(join(simulatorDataDir(), 'anchors.json'), 'utf8')) as {
+    anchors: Record<string, SimAnchor>;
+  };
+  return doc.anchors;
+}
+
+/** The anchor that applies to a kernel version: the newest variant whose `since` it reaches. */
+export function anchorFor(entry: SimAnchor, version: KernelVersion): SimAnchor {
+  let chosen = entry;
+  for (const v of entry.variants ?? []) {
+    if (atLeast(version, parseKernelVersion(v.since))) chosen = v;
+  }
+  return chosen;
+}
+
+const squash = (s: string): string => s.replace(/\s+/g, '');
+
+/**
+ * Finds the occurrence-th line of the function's body that contains the anchor text, ignoring
+ * whitespace; every definition of the name is searched in the index's order. A miss says why.
+ */
+export async function locateAnchor(
+  index: KernelIndex,
+  a: SimAnchor,
+): Promise<{ file: string; line: number; function: string } | { reason: string }> {
+  const defs = await index.findFunctions(a.function);
+  if (defs.length === 0) return { reason: `no definition of ${a.function} in ${index.root}` };
+  const want = squash(a.anchor);
+  let seen = 0;
+  for (const d of defs) {
+    const lines = index.readText(d.file).split('\n');
+    for (let n = d.line; n <= d.endLine && n <= lines.length; n++) {
+      if (squash(lines[n - 1]!).includes(want) && ++seen === (a.occurrence ?? 1)) {
+        return { file: d.file, line: n, function: a.function };
+      }
+    }
+  }
+  return {
+    reason: `"${a.anchor}" not found in ${a.function} (${defs.map((d) => `${d.file}:${d.line}`).join(', ')})`,
+  };
+}
+
+/** Resolves every code point a run used; the map answers toSimJson's synchronous lookups. */
+async function resolvePoints(
+  index: KernelIndex | undefined,
+  version: KernelVersion,
+  result: SimResult,
+  why: string,
+): Promise<Map<string, FrameResolution>> {
+  const anchors = loadAnchors();
+  const used = new Set<string>();
+  for (const step of result.steps) for (const f of step.stack) used.add(f.point);
+  const out = new Map<string, FrameResolution>();
+  for (const point of used) {
+    const entry = anchors[point];
+    if (!entry) out.set(point, { reason: `code point ${point} has no anchor in anchors.json` });
+    else if (!index) out.set(point, { reason: why });
+    else out.set(point, await locateAnchor(index, anchorFor(entry, version)));
+  }
+  return out;
+}
+
+// --- text output
+
+function segmentLine(step: SimStep): string {
+  const s = step.segment!;
+  const seq = s.len > 0 ? `${s.seq}:${(s.seq + s.len) >>> 0}` : `${s.seq}`;
+  const ack = s.flags.includes('.') ? `, ack ${s.ack}` : '';
+  const opts = s.options.length ? `, options [${s.options.join(',')}]` : '';
+  const arrow = step.kind === 'send' ? 'send   ' : step.kind === 'deliver' ? 'deliver' : 'drop   ';
+  return `${arrow} ${s.src} > ${s.dst}: Flags [${s.flags}], seq ${seq}${ack}, win ${s.win}${opts}, length ${s.len}`;
+}
+
+function stepLine(step: SimStep, text: string): string {
+  if (step.segment) return segmentLine(step);
+  if (step.syscall) {
+    const c = step.syscall;
+    const call = `${c.call}(${c.args ?? ''})`;
+    if (c.result === null) return `syscall ${call} ... (waits)`;
+    const extra = c.revents
+      ? ` [${c.revents}]`
+      : c.value !== undefined && c.call !== 'recv'
+        ? ` [${c.value}]`
+        : '';
+    return `syscall ${call} = ${c.result}${c.errno ? ` ${c.errno}` : ''}${extra}`;
+  }
+  if (step.state) return `state   ${step.state.socket}: ${step.state.from} -> ${step.state.to}`;
+  return `${step.kind.padEnd(7)} ${text}`;
+}
+
+// --- the command
+
+export const simCommand: CliCommand = {
+  name: 'sim',
+  usage:
+    'sim <scenario|list|params> [--kernel DIR] [--kernel-version 6.x] [--set name=value ...] [--seed N] [--json] [--lang en|zh-CN] [--verbose]   step a TCP handshake scenario',
+  async run(args) {
+    const what = args.positionals[0];
+    const versionText = stringOption(args, 'kernel-version');
+    if (!what) throw new UsageError(`sim wants a scenario: ${scenarioNames().join(', ')}`);
+    if (what === 'list') {
+      for (const name of scenarioNames()) {
+        const spec = loadScenario(name);
+        console.log(`${name.padEnd(20)} ${spec.title.en}`);
+      }
+      return 0;
+    }
+    if (what === 'params') {
+      const version = parseKernelVersion(versionText ?? '6.12');
+      for (const p of paramsFor(version)) {
+        const where = p.sysctl ? ` (/proc/sys/${p.sysctl})` : '';
+        console.log(`${p.name.padEnd(24)} ${String(p.default).padEnd(20)} ${p.doc}${where}`);
+      }
+      return 0;
+    }
+    const spec = loadScenario(what);
+    const user: Record<string, string> = {};
+    for (const item of listOption(args, 'set')) {
+      const eq = item.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--set wants name=value, got "${item}"`);
+      const name = item.slice(0, eq).trim();
+      if (name === 'kernel_version') continue; // read below, as --kernel-version
+      user[name] = item.slice(eq + 1);
+    }
+    const fromSet = listOption(args, 'set').find((s) => s.startsWith('kernel_version='));
+
+    // The tree the stacks resolve in, and the version whose rules the model follows.
+    const kernelDir = stringOption(args, 'kernel');
+    const root = kernelDir ? resolve(kernelDir) : embeddedRoot();
+    let index: KernelIndex | undefined;
+    let why = '';
+    if (existsSync(root)) {
+      index = await KernelIndex.open(root, {
+        cacheDir: indexCacheDir(),
+        noCache: flag(args, 'no-cache'),
+        log: flag(args, 'verbose') ? (m) => console.error(m) : () => undefined,
+      });
+    } else if (kernelDir) {
+      throw new UsageError(`--kernel ${kernelDir}: no such folder`);
+    } else {
+      why = 'no kernel tree: run `kernel-lens fetch` or give --kernel DIR';
+    }
+    const asked = versionText ?? fromSet?.slice('kernel_version='.length);
+    let version: KernelVersion;
+    if (asked) version = parseKernelVersion(asked);
+    else if (index?.version) version = parseKernelVersion(index.version.text);
+    else version = parseKernelVersion('6.1');
+
+    let result: SimResult;
+    try {
+      result = runScenario(spec, { version, seed: intOption(args, 'seed', 1), params: user });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const resolved = await resolvePoints(index, version, result, why);
+    const table = loadExplanations(stringOption(args, 'lang') ?? 'en');
+    const text = (step: SimStep): string => explain(table, step);
+
+    if (flag(args, 'json')) {
+      const json = toSimJson(result, (ref) => resolved.get(ref.point)!, text, index?.root);
+      console.log(JSON.stringify(json, null, 2));
+      return 0;
+    }
+    const verbose = flag(args, 'verbose');
+    console.log(
+      `# ${spec.name}: ${spec.title.en} (Linux ${version.text} rules, seed ${result.seed})`,
+    );
+    for (const step of result.steps) {
+      const where = (point: CodePoint): string => {
+        const r = resolved.get(point)!;
+        return 'reason' in r
+          ? `${CODE_POINTS[point]} (unresolved: ${r.reason})`
+          : `${r.function ?? CODE_POINTS[point]} ${r.file}:${r.line}`;
+      };
+      const last = step.stack[step.stack.length - 1];
+      const rule = step.rule ? ` [rule ${step.rule}]` : '';
+      console.log(
+        `${(step.t / 1000).toFixed(3).padStart(9)} ${step.host.padEnd(9)} ${stepLine(step, text(step))}${rule}`,
+      );
+      // A state change happens in tcp_set_state; its caller says why, so show both.
+      const caller =
+        step.kind === 'state' && step.stack.length > 1
+          ? step.stack[step.stack.length - 2]
+          : undefined;
+      if (last)
+        console.log(
+          `${' '.repeat(20)}at ${where(last.point)}${caller ? `, from ${where(caller.point)}` : ''}`,
+        );
+      if (verbose) {
+        console.log(`${' '.repeat(20)}${text(step)}`);
+        for (const f of step.stack.slice(0, -1).reverse())
+          console.log(`${' '.repeat(22)}from ${where(f.point)}`);
+      }
+    }
+    const end = result.end;
+    console.log(
+      `# end at ${end.t} ms (${end.reason})${end.blocked.length ? `; still waiting: ${end.blocked.join('; ')}` : ''}`,
+    );
+    index?.dispose();
+    return 0;
+  },
+};
