@@ -46,7 +46,7 @@ export interface Difference {
 export interface KnownDifference {
   id: string; // e.g. "host-mss-loopback"
   scenario: string; // a scenario name, or "*"
-  aspect?: Aspect;
+  aspect?: string; // e.g. "options", or "extra|missing"
   where?: string;
   real?: string;
   sim?: string;
@@ -316,7 +316,7 @@ function explain(d: Difference, known: readonly KnownDifference[]): Difference {
   const hit = known.find(
     (k) =>
       (k.scenario === '*' || k.scenario === d.scenario) &&
-      (k.aspect === undefined || k.aspect === d.aspect) &&
+      test(k.aspect, d.aspect) &&
       test(k.where, d.where) &&
       test(k.real, d.real) &&
       test(k.sim, d.sim),

@@ -344,6 +344,9 @@ export function realTrace(
         call: j.call,
         result: j.result,
       };
+      // After the end the runner tears down (stops captures, kills programs, which closes
+      // listeners): what calls return then is the harness's doing, not the scenario's.
+      if (c.tMs > pl.endMs) continue;
       if (j.errno !== undefined) c.errno = j.errno;
       if (j.value !== undefined) c.value = j.value;
       calls.push(c);

@@ -275,10 +275,14 @@ export function traceFromSim(sim: SimOutput, endMs = Infinity): Trace {
       }
       const call: Call = { tMs: step.t_ms, host: step.host, call: sc.call, result: sc.result };
       if (sc.errno) call.errno = sc.errno;
-      if (sc.value !== undefined) call.value = String(sc.value);
+      // Only SO_ERROR's value is compared (recv's "value" is the data read).
+      if (sc.value !== undefined && sc.call === 'getsockopt') call.value = String(sc.value);
       calls.push(call);
     } else if (step.kind === 'state' && step.state) {
-      lastState.set(`${step.host}/${step.state.socket}`, {
+      // A request sock ("server:8080<client:40000", NEW_SYN_RECV) becomes the child socket
+      // of the same 4-tuple ("server:8080>client:40000"): one socket, as ss shows it.
+      const tuple = step.state.socket.replace(/[<>]/g, '|');
+      lastState.set(`${step.host}/${tuple}`, {
         host: step.host,
         state: canonicalState(step.state.to),
       });
