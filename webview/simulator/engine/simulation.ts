@@ -743,8 +743,9 @@ class World {
     const seq = sk.sndNxt;
     sk.rtx.push({ seq, flags, payload, sentAt: this.now });
     sk.sndNxt = u32(seq + payload.length + (flags & FIN ? 1 : 0) + (flags & SYN ? 1 : 0));
-    this.xmit(sk, flags, seq, payload, frames, key);
+    // Armed before the step is recorded, so the step's snapshot shows the timer it starts.
     if (!sk.timers.has('retransmit')) this.armRetransmit(sk);
+    this.xmit(sk, flags, seq, payload, frames, key);
   }
 
   private armRetransmit(sk: Sock): void {
@@ -1404,8 +1405,9 @@ class World {
     sk.rtx = [];
     sk.rcvShutdown = true;
     sk.sndShutdown = true;
-    this.setState(sk, 'CLOSE', frames);
+    // An orphan is freed with its last state change, so that step's snapshot no longer has it.
     if (sk.orphan && !sk.parent) sk.host.socks = sk.host.socks.filter((s) => s !== sk);
+    this.setState(sk, 'CLOSE', frames);
   }
 
   // --- synchronized states: tcp_rcv_state_process / tcp_rcv_established
@@ -1624,8 +1626,8 @@ class World {
         { socket: sk.name },
         { timer: 'timewait' },
       );
-      this.setState(sk, 'CLOSE', ['tw_timer_handler.kill']);
       sk.host.socks = sk.host.socks.filter((s) => s !== sk);
+      this.setState(sk, 'CLOSE', ['tw_timer_handler.kill']);
     });
   }
 
