@@ -32,7 +32,8 @@ export async function simUnavailableReason(root: string): Promise<string | undef
     return 'dist/cli.js is not built';
   }
   const help = await node(root, ['--help'], 30_000);
-  if (!/^\s*sim\b/m.test(`${help.stdout}\n${help.stderr}`)) {
+  // The usage lines read "  kernel-lens sim <scenario|list|params> ...".
+  if (!/^\s*(kernel-lens\s+)?sim\b/m.test(`${help.stdout}\n${help.stderr}`)) {
     return '`kernel-lens sim` is not in dist/cli.js yet (the simulator engine has not landed)';
   }
   return undefined;
@@ -52,8 +53,8 @@ export async function runSim(
     '--json',
     '--seed',
     String(seed),
-    '--set',
-    `kernel_version=${kernelVersion}`,
+    '--kernel-version',
+    kernelVersion,
   ];
   for (const [k, v] of Object.entries(params)) args.push('--set', `${k}=${v}`);
   const r = await node(root, args, 120_000);
