@@ -13,6 +13,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { flag, intOption, listOption, stringOption, UsageError, type CliCommand } from '../command';
+import { resolveAnchor } from '../../core/anchors';
 import { KernelIndex } from '../../core/kernelIndex';
 import { embeddedRoot, indexCacheDir, packageRoot } from '../../kernelSources/paths';
 import {
@@ -84,33 +85,6 @@ export function anchorFor(entry: SimAnchor, version: KernelVersion): SimAnchor {
   return chosen;
 }
 
-const squash = (s: string): string => s.replace(/\s+/g, '');
-
-/**
- * Finds the occurrence-th line of the function's body that contains the anchor text, ignoring
- * whitespace; every definition of the name is searched in the index's order. A miss says why.
- */
-export async function locateAnchor(
-  index: KernelIndex,
-  a: SimAnchor,
-): Promise<{ file: string; line: number; function: string } | { reason: string }> {
-  const defs = await index.findFunctions(a.function);
-  if (defs.length === 0) return { reason: `no definition of ${a.function} in ${index.root}` };
-  const want = squash(a.anchor);
-  let seen = 0;
-  for (const d of defs) {
-    const lines = index.readText(d.file).split('\n');
-    for (let n = d.line; n <= d.endLine && n <= lines.length; n++) {
-      if (squash(lines[n - 1]!).includes(want) && ++seen === (a.occurrence ?? 1)) {
-        return { file: d.file, line: n, function: a.function };
-      }
-    }
-  }
-  return {
-    reason: `"${a.anchor}" not found in ${a.function} (${defs.map((d) => `${d.file}:${d.line}`).join(', ')})`,
-  };
-}
-
 /** Resolves every code point a run used; the map answers toSimJson's synchronous lookups. */
 async function resolvePoints(
   index: KernelIndex | undefined,
@@ -126,7 +100,21 @@ async function resolvePoints(
     const entry = anchors[point];
     if (!entry) out.set(point, { reason: `code point ${point} has no anchor in anchors.json` });
     else if (!index) out.set(point, { reason: why });
-    else out.set(point, await locateAnchor(index, anchorFor(entry, version)));
+    else {
+      const a = anchorFor(entry, version);
+      const hit = await resolveAnchor(
+        index,
+        a.occurrence
+          ? { function: a.function, anchor: a.anchor, occurrence: a.occurrence }
+          : { function: a.function, anchor: a.anchor },
+      );
+      out.set(
+        point,
+        hit.ok
+          ? { file: hit.file, line: hit.line, function: hit.function }
+          : { reason: hit.reason },
+      );
+    }
   }
   return out;
 }

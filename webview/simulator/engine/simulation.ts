@@ -1761,11 +1761,10 @@ class World {
     return out.result < 0 && op.on_error !== 'continue' ? 'exit' : 'next';
   }
 
+  /** exit(): the kernel closes what is still open (do_exit -> exit_files); no close() call is made. */
   private exit(p: Program): void {
     for (const [name, fd] of [...p.names.entries()]) {
-      if (p.host.fds.has(fd)) {
-        this.sysClose(p, name, 'syscall.close.exit');
-      }
+      if (p.host.fds.has(fd)) this.sysClose(p, name, 'exit.close');
     }
     p.done = true;
   }
@@ -2408,7 +2407,14 @@ class World {
     const fd = sk.fd!;
     p.host.fds.delete(fd);
     p.names.delete(name);
-    this.recordCall(p, 'close', `fd=${fd}`, { result: 0 }, stack('__tcp_close.close_state'), key);
+    if (key === 'exit.close') {
+      this.record(p.host.name, 'state', stack('__tcp_close.close_state'), key, {
+        fd,
+        socket: sk.name,
+      });
+    } else {
+      this.recordCall(p, 'close', `fd=${fd}`, { result: 0 }, stack('__tcp_close.close_state'), key);
+    }
     sk.orphan = true;
     sk.fd = undefined;
     const F = '__tcp_close';

@@ -1,0 +1,60 @@
+/**
+ * Every code point the simulator names resolves, through the core's resolveAnchor, to a line
+ * inside its function in both whole trees (6.1 and 6.12), and that line really holds the
+ * anchor's text. Failures are reported by code point name, all at once, never hidden.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { resolveAnchor } from '../../extension/core/anchors';
+import { KernelIndex } from '../../extension/core/kernelIndex';
+import { indexCacheDir } from '../../extension/kernelSources/paths';
+import { kernelTreePath } from '../../extension/kernelSources/trees';
+import { anchorFor, loadAnchors } from '../../extension/cli/commands/sim';
+import { CODE_POINTS, parseKernelVersion } from '../../webview/simulator/engine/index';
+
+const squash = (s: string): string => s.replace(/\s+/g, '');
+
+for (const series of ['6.1', '6.12'] as const) {
+  void describe(`simulator anchors in Linux ${series}`, () => {
+    void it('resolves every code point to a line that holds its text', async () => {
+      const root = kernelTreePath(series);
+      const index = await KernelIndex.open(root, { cacheDir: indexCacheDir() });
+      const version = parseKernelVersion(index.version?.text ?? series);
+      assert.equal(`${version.major}.${version.minor}`, series);
+      const anchors = loadAnchors();
+      const failures: string[] = [];
+      let resolved = 0;
+      for (const point of Object.keys(CODE_POINTS)) {
+        const entry = anchors[point];
+        if (!entry) {
+          failures.push(`${point}: missing from anchors.json`);
+          continue;
+        }
+        const a = anchorFor(entry, version);
+        const hit = await resolveAnchor(
+          index,
+          a.occurrence
+            ? { function: a.function, anchor: a.anchor, occurrence: a.occurrence }
+            : { function: a.function, anchor: a.anchor },
+        );
+        if (!hit.ok) {
+          failures.push(`${point}: ${hit.reason}`);
+          continue;
+        }
+        const text = readFileSync(join(root, hit.file), 'latin1').split('\n')[hit.line - 1] ?? '';
+        if (!squash(text).includes(squash(a.anchor)))
+          failures.push(`${point}: ${hit.file}:${hit.line} does not hold "${a.anchor}"`);
+        else resolved++;
+      }
+      index.dispose();
+      assert.deepEqual(
+        failures,
+        [],
+        `${failures.length} anchors failed in ${series}:\n${failures.join('\n')}`,
+      );
+      assert.equal(resolved, Object.keys(CODE_POINTS).length);
+    });
+  });
+}
