@@ -5,6 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import {
+  ParamError,
+  parseKernelVersion,
+  runScenario,
+  ScenarioError,
+  type ScenarioSpec,
+} from '../../../webview/simulator/engine/index';
 import { calls, flags, run, sent } from './helpers';
 
 const results = (steps: ReturnType<typeof calls>): string[] =>
@@ -175,5 +182,72 @@ void describe('what Linux puts on the wire', () => {
     const states = r.steps.filter((s) => s.state && s.host === 'client').map((s) => s.state!.to);
     assert.deepEqual(states.slice(0, 3), ['SYN_SENT', 'SYN_RECV', 'ESTABLISHED']);
     assert.ok(states.includes('CLOSING'));
+  });
+});
+
+void describe('scenarios given as data by a caller', () => {
+  const spec: ScenarioSpec = {
+    name: 'epipe',
+    title: { en: 'x', 'zh-CN': 'x' },
+    summary: { en: 'x', 'zh-CN': 'x' },
+    provenance: { kernels: ['test'], sources: ['net/ipv4/tcp.c tcp_sendmsg_locked'] },
+    params: { hold_ms: 100 },
+    hosts: [
+      {
+        name: 'server',
+        program: [
+          { op: 'socket', sock: 's' },
+          { op: 'bind', sock: 's', port: '$port' },
+          { op: 'listen', sock: 's', backlog: 4 },
+          { op: 'sleep', ms: '$hold_ms' },
+          { op: 'close', sock: 's' },
+        ],
+      },
+      {
+        name: 'client',
+        start_ms: 10,
+        program: [
+          { op: 'socket', sock: 'c' },
+          { op: 'connect', sock: 'c', to: 'server', port: '$port' },
+          { op: 'recv', sock: 'c', on_error: 'continue' },
+          { op: 'send', sock: 'c', data: 'late', on_error: 'continue' },
+          { op: 'recv', sock: 'c' },
+          { op: 'close', sock: 'c' },
+        ],
+      },
+    ],
+  };
+
+  void it('after a reset: recv ECONNRESET (the pending error), then send EPIPE, then recv 0', () => {
+    const r = runScenario(spec, { version: parseKernelVersion('6.12'), seed: 3 });
+    assert.deepEqual(
+      results(calls(r, 'client').filter((s) => ['recv', 'send'].includes(s.syscall!.call))),
+      ['recv=-1 ECONNRESET', 'send=-1 EPIPE', 'recv=0'],
+    );
+  });
+
+  void it('rejects data that names an unknown parameter or socket', () => {
+    const bad = {
+      ...spec,
+      hosts: [{ name: 'client', program: [{ op: 'close' as const, sock: 'nope' }] }],
+    };
+    assert.throws(
+      () => runScenario(bad, { version: parseKernelVersion('6.1'), seed: 1 }),
+      ScenarioError,
+    );
+    assert.throws(
+      () =>
+        runScenario(spec, { version: parseKernelVersion('6.1'), seed: 1, params: { nonsense: 1 } }),
+      ParamError,
+    );
+    assert.throws(
+      () =>
+        runScenario(spec, {
+          version: parseKernelVersion('6.1'),
+          seed: 1,
+          params: { backlog: 'x' },
+        }),
+      ParamError,
+    );
   });
 });

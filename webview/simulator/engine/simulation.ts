@@ -776,7 +776,11 @@ class World {
     const json = this.segmentJson(seg);
     const args = { flags: json.flags, src: json.src, dst: json.dst };
     if (host.raw) {
-      this.record(host.name, 'deliver', [], 'deliver.raw', args, { segment: json });
+      // A raw host stands for addresses nobody answers for: whatever reaches it is discarded
+      // at its input (the conformance tier does it with nftables), never answered with RST.
+      this.record(host.name, 'drop', stack('nf_hook_slow.drop'), 'deliver.raw', args, {
+        segment: json,
+      });
       return;
     }
     const sk = this.findSock(host, seg);
