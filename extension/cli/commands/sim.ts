@@ -211,7 +211,10 @@ export const simCommand: CliCommand = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const resolved = await resolvePoints(index, version, result, why);
+    // Anchor variants follow the tree the lines are read from, which may be older or newer
+    // than the version whose rules the model followed (--kernel-version).
+    const treeVersion = index?.version ? parseKernelVersion(index.version.text) : version;
+    const resolved = await resolvePoints(index, treeVersion, result, why);
     const table = loadExplanations(stringOption(args, 'lang') ?? 'en');
     const text = (step: SimStep): string => explain(table, step);
 
