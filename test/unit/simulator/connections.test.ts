@@ -12,7 +12,7 @@ import {
   ScenarioError,
   type ScenarioSpec,
 } from '../../../webview/simulator/engine/index';
-import { calls, flags, run, sent } from './helpers';
+import { calls, flags, run, scenario, sent } from './helpers';
 
 const results = (steps: ReturnType<typeof calls>): string[] =>
   steps.map(
@@ -249,5 +249,40 @@ void describe('scenarios given as data by a caller', () => {
         }),
       ParamError,
     );
+  });
+});
+
+void describe('network rules', () => {
+  void it('delays chosen segments: a 300 ms extra delay on the SYN-ACK shows in connect()', () => {
+    const spec = scenario('normal');
+    const slow = {
+      ...spec,
+      network: {
+        rules: [{ action: 'delay' as const, from: 'server', flags: 'S.', delay_ms: 300 }],
+      },
+    };
+    const r = runScenario(slow, { version: parseKernelVersion('6.1'), seed: 1 });
+    const connect = calls(r, 'client', 'connect')[0]!;
+    assert.equal(connect.t - sent(r, 'client')[0]!.t, 300);
+    assert.deepEqual(flags(sent(r)), ['S', 'S.', '.', 'P.', '.', 'F.', 'F.', '.']);
+  });
+
+  void it('a 1.5 s SYN-ACK delay makes the client retransmit its SYN, which the request sock answers again', () => {
+    const spec = scenario('normal');
+    const slow = {
+      ...spec,
+      network: {
+        rules: [
+          { action: 'delay' as const, from: 'server', flags: 'S.', delay_ms: 1500, first: 1 },
+        ],
+      },
+    };
+    const r = runScenario(slow, { version: parseKernelVersion('6.1'), seed: 1 });
+    // At 1 s the client's SYN timer and the request sock's SYN-ACK timer fire together; the
+    // retransmitted SYN is answered once more (tcp_check_req), so three SYN-ACKs leave.
+    assert.deepEqual(flags(sent(r, 'client')).slice(0, 2), ['S', 'S']);
+    assert.deepEqual(flags(sent(r, 'server')).slice(0, 3), ['S.', 'S.', 'S.']);
+    assert.ok(r.steps.some((s) => s.explain.key === 'send.synack.for_retransmitted_syn'));
+    assert.equal(calls(r, 'client', 'connect')[0]!.syscall!.result, 0);
   });
 });
