@@ -273,6 +273,38 @@ const CASES: Case[] = [
     },
   },
   {
+    title:
+      "accept-overflow with the model's defaults (4 clients at once, backlog 1): the SYN queue overflows first and the listener answers with syncookies",
+    scenario: 'accept-overflow',
+    params: { backlog: 1, clients: 4, interval_ms: 0, delay_ms: 1, syncnt: 0 },
+    check(run) {
+      // Two requests fit (the SYN queue is full only above the backlog); the others get
+      // cookie SYN-ACKs: no request sock, so nothing is ever resent to them.
+      assert.ok(
+        (run.serverCounters['TCPReqQFullDoCookies'] ?? 0) >= 1,
+        JSON.stringify(run.serverCounters),
+      );
+      for (let i = 1; i <= 4; i++) {
+        const host = i === 1 ? 'client' : `client${i}`;
+        assert.deepEqual(flagLine(conn(run, `${host}~server#1`)), [
+          `${host} S`,
+          'server S.',
+          `${host} .`,
+        ]);
+        assert.equal(onlyCall(run, host, 'connect').result, 0);
+      }
+      const server = run.trace
+        .finalStates!.filter((s) => s.host === 'server')
+        .map((s) => s.state)
+        .sort();
+      assert.deepEqual(
+        server,
+        ['ESTABLISHED', 'ESTABLISHED', 'LISTEN'],
+        'the accept queue holds backlog + 1',
+      );
+    },
+  },
+  {
     title: 'simultaneous-open: both SYNs cross, both sides answer SYN-ACK, both connects succeed',
     scenario: 'simultaneous-open',
     params: {},

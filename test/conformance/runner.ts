@@ -103,6 +103,8 @@ export interface RealRun {
   /** The server namespace's TcpExt/Tcp counters at the end (/proc/net/netstat and snmp),
    * e.g. ListenOverflows, SyncookiesSent. A fresh namespace starts them at zero. */
   serverCounters: Record<string, number>;
+  /** The same for the client namespace (every client and the attacker). */
+  clientCounters: Record<string, number>;
   wallMs: number;
 }
 
@@ -169,7 +171,10 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       }
     }
 
-    // --- captures: each side's outgoing segments, stamped as they leave
+    // --- captures: each side's outgoing segments, stamped as they leave.
+    // --immediate-mode: without it libpcap hands packets over a ring-buffer block at a time
+    // (TPACKET_V3, block timeout 1 s), and whatever sits in the unfinished block when tcpdump
+    // is stopped is lost: the tier saw the last ACK of a run vanish that way.
     const pcaps = { client: join(dir, 'client.pcap'), server: join(dir, 'server.pcap') };
     const dumps = (['client', 'server'] as const).map((side) =>
       box.start(`tcpdump ${side}`, ns[side], 'tcpdump', [
@@ -177,6 +182,7 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
         DEV[side],
         '-Q',
         'out',
+        '--immediate-mode',
         '-nn',
         '-U',
         '-Z',
@@ -236,6 +242,11 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
         await run('ip', ['netns', 'exec', ns.server, 'cat', '/proc/net/netstat', '/proc/net/snmp'])
       ).split('\n'),
     );
+    const clientCounters = parseNetstat(
+      (
+        await run('ip', ['netns', 'exec', ns.client, 'cat', '/proc/net/netstat', '/proc/net/snmp'])
+      ).split('\n'),
+    );
     const nftOut =
       pl.serverRules.length > 0
         ? await run('ip', ['netns', 'exec', ns.server, 'nft', 'list', 'table', 'inet', 'kl'])
@@ -284,6 +295,7 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       tcpdumpCheck,
       serverDrops,
       serverCounters,
+      clientCounters,
       wallMs: Date.now() - started,
     };
   } finally {

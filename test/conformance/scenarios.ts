@@ -37,11 +37,12 @@ export const DEFAULT_PARAMS: Record<ScenarioName, Params> = {
   // A 1 ms link keeps the handshake in flight for the second connect() (EALREADY).
   nonblocking: { backlog: 128, delay_ms: 1 },
   'nonblocking-refused': { delay_ms: 1 },
-  // The model's defaults (4 clients at once, 1 ms link) overflow the SYN queue first. Over a
-  // 20 ms link with clients 30 ms apart, client 2 and 3's SYNs are admitted (accept queue 0
-  // then 1, one request pending: no syncookies) and client 3's ACK finds the accept queue
-  // full (2 > backlog 1): the ACK-stage overflow that tcp_abort_on_overflow is about.
-  'accept-overflow': { backlog: 1, clients: 3, interval_ms: 30, delay_ms: 20, syncnt: 2 },
+  // The model's defaults (4 clients at once, 1 ms link) overflow the SYN queue first (the
+  // tier runs that too). Over a 50 ms link with clients 75 ms apart, client 2 and 3's SYNs
+  // are admitted (accept queue 0 then 1, one request pending: no syncookies) and client 3's
+  // ACK finds the accept queue full (2 > backlog 1): the ACK-stage overflow that
+  // tcp_abort_on_overflow is about. Each event is 25 ms from the one it must not cross.
+  'accept-overflow': { backlog: 1, clients: 3, interval_ms: 75, delay_ms: 50, syncnt: 2 },
   'syn-loss': { backlog: 128, drop_syns: 2, delay_ms: 0 },
   'syn-timeout': { backlog: 128, syncnt: 2, delay_ms: 0 },
   // Both SYNs must leave before either arrives; two real processes start a few ms apart,
