@@ -40,6 +40,17 @@ export interface Profile {
   readonly locale?: string;
 }
 
+/** User settings of a new profile: no trust prompt, telemetry, update checks or welcome page. */
+const DEFAULT_SETTINGS = {
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'workbench.startupEditor': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'workbench.tips.enabled': false,
+};
+
 export function makeProfile(dir: string, locale?: string): Profile {
   const profile: Profile = {
     dir,
@@ -52,22 +63,11 @@ export function makeProfile(dir: string, locale?: string): Profile {
     mkdirSync(d, { recursive: true });
   }
   mkdirSync(join(profile.userDataDir, 'User'), { recursive: true });
-  writeFileSync(
-    join(profile.userDataDir, 'User', 'settings.json'),
-    JSON.stringify(
-      {
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'workbench.startupEditor': 'none',
-        'extensions.autoUpdate': false,
-        'extensions.autoCheckUpdates': false,
-        'workbench.tips.enabled': false,
-      },
-      null,
-      2,
-    ),
-  );
+  // Written once: a kept profile (npm start's) keeps the person's own settings.
+  const settings = join(profile.userDataDir, 'User', 'settings.json');
+  if (!existsSync(settings)) {
+    writeFileSync(settings, JSON.stringify(DEFAULT_SETTINGS, null, 2));
+  }
   if (locale && locale !== 'en') writeStandInLanguagePack(profile, locale);
   return profile;
 }
@@ -126,7 +126,9 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
       );
     });
   });

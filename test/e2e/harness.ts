@@ -73,6 +73,8 @@ export interface Session {
 export interface SessionOptions {
   /** e.g. "zh-cn" */
   readonly locale?: string;
+  /** Extra environment for code-server, the extension host and so the language server. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** A fresh code-server with the extension installed, and a browser page on its empty window. */
@@ -87,7 +89,7 @@ export async function openSession(name: string, options: SessionOptions = {}): P
   const extensionDir = join(profile.extensionsDir, `kernel-lens.kernel-lens-${version}`);
   if (!existsSync(extensionDir)) throw new Error(`the .vsix did not install into ${extensionDir}`);
 
-  const codeServer = await startCodeServer(profile);
+  const codeServer = await startCodeServer(profile, options.env ? { env: options.env } : {});
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({
@@ -112,7 +114,7 @@ export async function openSession(name: string, options: SessionOptions = {}): P
       profile,
       codeServer,
       extensionDir,
-      async shot(shotName) {
+      async shot(shotName: string) {
         const path = join(OUTPUT, `${shotName}.png`);
         await page.screenshot({ path });
         return path;
@@ -171,3 +173,4 @@ export async function quickInputLabels(page: Page): Promise<string[]> {
   const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
   return labels.map((label) => label.trim());
 }
+
