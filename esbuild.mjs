@@ -61,7 +61,12 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
   // The VS Code extension (host side); `vscode` is provided by the extension host.
-  { ...node, entryPoints: { client: 'extension/client/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  {
+    ...node,
+    entryPoints: { client: 'extension/client/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+  },
   // The language server, started by the client over IPC or standalone with --stdio.
   { ...node, entryPoints: { server: 'extension/server/server.ts' }, outdir: 'dist' },
   // `npm start`: opens the packaged extension in VS Code or code-server.

@@ -22,7 +22,16 @@ export interface ParsedArgs {
 export class UsageError extends Error {}
 
 /** Options that never take a value, so `--json path` is not read as `--json=path`. */
-const FLAGS = new Set(['json', 'no-cache', 'help', 'all', 'embedded', 'trees', 'offline', 'verbose']);
+const FLAGS = new Set([
+  'json',
+  'no-cache',
+  'help',
+  'all',
+  'embedded',
+  'trees',
+  'offline',
+  'verbose',
+]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];
@@ -82,6 +91,7 @@ export function intOption(args: ParsedArgs, name: string, fallback: number): num
   const s = stringOption(args, name);
   if (s === undefined) return fallback;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} wants a whole number, got "${s}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} wants a whole number, got "${s}"`);
   return n;
 }

@@ -28,7 +28,11 @@ export async function openIndex(args: ParsedArgs): Promise<KernelIndex> {
  * --profile NAME (default tcp-ipv4: Kernel Lens is about TCP over IPv4), --profile none for
  * every candidate of every indirect call.
  */
-export function profileOf(args: ParsedArgs, index: KernelIndex, fallback: string | undefined): Profile | undefined {
+export function profileOf(
+  args: ParsedArgs,
+  index: KernelIndex,
+  fallback: string | undefined,
+): Profile | undefined {
   const name = stringOption(args, 'profile') ?? fallback;
   if (!name || name === 'none') return undefined;
   return bindProfile(index, readProfile(packageRoot(), name));

@@ -6,6 +6,7 @@ import { parseArgs, UsageError, type CliCommand } from './command';
 import { callersCommand } from './commands/callers';
 import { fetchCommand } from './commands/fetch';
 import { implsCommand } from './commands/impls';
+import { indexCommand } from './commands/index';
 import { pathCommand } from './commands/path';
 import { simCommand } from './commands/sim';
 import { UnknownFunctionError } from '../core/callGraph';
@@ -13,12 +14,19 @@ import { KernelTreeError } from '../core/kernelIndex';
 import { ProfileError } from '../core/profile';
 import { FetchError } from '../kernelSources/fetch';
 
-const commands: readonly CliCommand[] = [pathCommand, implsCommand, callersCommand, fetchCommand, simCommand];
+const commands: readonly CliCommand[] = [
+  pathCommand,
+  implsCommand,
+  callersCommand,
+  indexCommand,
+  fetchCommand,
+  simCommand,
+];
 
 function help(): string {
   const lines = commands.map((c) => `  kernel-lens ${c.usage}`);
   return [
-    'Kernel Lens: follows the Linux kernel\'s TCP socket code through its ops tables.',
+    "Kernel Lens: follows the Linux kernel's TCP socket code through its ops tables.",
     '',
     ...lines,
     '',

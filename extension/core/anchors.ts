@@ -24,9 +24,13 @@ const squash = (s: string): string => s.replace(/\s+/g, '');
  * The line of `anchor` inside its function, in the index's tree. A function defined more
  * than once (config variants) is searched in every definition, best first. Never guesses.
  */
-export async function resolveAnchor(index: KernelIndex, anchor: CodeAnchor): Promise<AnchorResolution> {
+export async function resolveAnchor(
+  index: KernelIndex,
+  anchor: CodeAnchor,
+): Promise<AnchorResolution> {
   const defs = index.resolveEntry(anchor.function);
-  if (defs.length === 0) return { ok: false, anchor, reason: `no function "${anchor.function}" in ${index.root}` };
+  if (defs.length === 0)
+    return { ok: false, anchor, reason: `no function "${anchor.function}" in ${index.root}` };
   const needle = squash(anchor.anchor);
   if (!needle) return { ok: false, anchor, reason: 'the anchor text is empty' };
   const wanted = anchor.occurrence ?? 1;
@@ -40,5 +44,9 @@ export async function resolveAnchor(index: KernelIndex, anchor: CodeAnchor): Pro
     }
   }
   const where = defs.map((d) => `${d.file}:${d.fact.startLine}-${d.fact.endLine}`).join(', ');
-  return { ok: false, anchor, reason: `"${anchor.anchor}" (occurrence ${wanted}) is not in ${anchor.function} (${where})` };
+  return {
+    ok: false,
+    anchor,
+    reason: `"${anchor.anchor}" (occurrence ${wanted}) is not in ${anchor.function} (${where})`,
+  };
 }

@@ -17,7 +17,10 @@ export interface WasmLocations {
 
 export function defaultWasmLocations(): WasmLocations {
   const root = packageRoot();
-  const inDist = { runtime: join(root, 'dist', 'web-tree-sitter.wasm'), grammar: join(root, 'dist', 'tree-sitter-c.wasm') };
+  const inDist = {
+    runtime: join(root, 'dist', 'web-tree-sitter.wasm'),
+    grammar: join(root, 'dist', 'tree-sitter-c.wasm'),
+  };
   if (existsSync(inDist.runtime) && existsSync(inDist.grammar)) return inDist;
   return {
     runtime: join(root, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'),

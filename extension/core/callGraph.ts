@@ -5,9 +5,22 @@
  * show.
  */
 import type { CallFact, FunctionFact } from './facts';
-import { displayName, functionInfo, type FunctionInfo, type KernelIndex, type Located } from './kernelIndex';
+import {
+  displayName,
+  functionInfo,
+  type FunctionInfo,
+  type KernelIndex,
+  type Located,
+} from './kernelIndex';
 import type { Profile } from './profile';
-import { Resolver, type Bindings, type CallTarget, type EdgeKind, type Provenance, type ViaKind } from './resolver';
+import {
+  Resolver,
+  type Bindings,
+  type CallTarget,
+  type EdgeKind,
+  type Provenance,
+  type ViaKind,
+} from './resolver';
 
 /** One call edge, as printed by `kernel-lens path --json` and served to the editor. */
 export interface CallEdge {
@@ -50,7 +63,12 @@ export interface PathOptions {
   readonly maxFunctions?: number;
 }
 
-function edgeOf(caller: Located<FunctionFact>, call: CallFact, t: CallTarget, depth?: number): CallEdge {
+function edgeOf(
+  caller: Located<FunctionFact>,
+  call: CallFact,
+  t: CallTarget,
+  depth?: number,
+): CallEdge {
   const p: Provenance | undefined = t.provenance;
   return {
     caller: displayName(caller.fact),
@@ -81,12 +99,18 @@ export class CallGraph {
   /** The entry a user names: a function or a syscall ("connect", "SYSCALL_DEFINE3(connect)"). */
   entry(name: string): Located<FunctionFact> {
     const found = this.index.resolveEntry(name);
-    if (!found[0]) throw new UnknownFunctionError(`no function or syscall named "${name}" in ${this.index.root}`);
+    if (!found[0])
+      throw new UnknownFunctionError(
+        `no function or syscall named "${name}" in ${this.index.root}`,
+      );
     return found[0];
   }
 
   /** Outgoing edges of one function (arguments bound by the caller, if any). */
-  callees(fn: Located<FunctionFact>, options: { profile?: Profile; bindings?: Bindings } = {}): CallEdge[] {
+  callees(
+    fn: Located<FunctionFact>,
+    options: { profile?: Profile; bindings?: Bindings } = {},
+  ): CallEdge[] {
     const edges: CallEdge[] = [];
     for (const call of fn.fact.calls) {
       for (const t of this.resolver.resolveCall(call, fn, options)) edges.push(edgeOf(fn, call, t));
@@ -112,7 +136,10 @@ export class CallGraph {
       const next: typeof frontier = [];
       for (const { fn, bindings } of frontier) {
         for (const call of fn.fact.calls) {
-          const targets = this.resolver.resolveCall(call, fn, { ...(options.profile ? { profile: options.profile } : {}), ...(bindings ? { bindings } : {}) });
+          const targets = this.resolver.resolveCall(call, fn, {
+            ...(options.profile ? { profile: options.profile } : {}),
+            ...(bindings ? { bindings } : {}),
+          });
           for (const [i, t] of targets.entries()) {
             edges.push(edgeOf(fn, call, t, depth));
             // A call the profile does not narrow (a notifier chain, a driver op) can have
@@ -151,17 +178,30 @@ export class CallGraph {
   }
 
   /** Function arguments of a call that land in the callee's function-pointer parameters. */
-  private bindArguments(caller: Located<FunctionFact>, call: CallFact, callee: Located<FunctionFact>): Bindings | undefined {
+  private bindArguments(
+    caller: Located<FunctionFact>,
+    call: CallFact,
+    callee: Located<FunctionFact>,
+  ): Bindings | undefined {
     let out: Map<string, { fn: string; provenance: Provenance }> | undefined;
     call.args.forEach((arg, i) => {
       const param = callee.fact.params[i];
       if (!arg || !param || !param.type.fn) return;
-      if (caller.fact.params.some((p) => p.name === arg) || caller.fact.locals.some((l) => l.name === arg)) return;
+      if (
+        caller.fact.params.some((p) => p.name === arg) ||
+        caller.fact.locals.some((l) => l.name === arg)
+      )
+        return;
       if (this.index.functionDefs(arg, caller.file).length === 0) return;
       out ??= new Map();
       out.set(param.name, {
         fn: arg,
-        provenance: { via: `${callee.fact.name}.${param.name}`, viaKind: 'argument', viaFile: caller.file, viaLine: call.line },
+        provenance: {
+          via: `${callee.fact.name}.${param.name}`,
+          viaKind: 'argument',
+          viaFile: caller.file,
+          viaLine: call.line,
+        },
       });
     });
     return out;
@@ -187,23 +227,57 @@ export class CallGraph {
           if (e.value !== fname || e.path.length !== 1) continue;
           const structName = this.resolver.types.structName(init.type);
           if (!structName) continue;
-          const owner = init.isArray && e.element !== undefined ? `${init.name}[${e.element}]` : init.name;
-          storedIn.push({ struct: structName, field: e.path[0]!, provenance: { via: `${owner}.${e.path[0]}`, viaKind: 'initializer', viaFile: file, viaLine: e.line } });
+          const owner =
+            init.isArray && e.element !== undefined ? `${init.name}[${e.element}]` : init.name;
+          storedIn.push({
+            struct: structName,
+            field: e.path[0]!,
+            provenance: {
+              via: `${owner}.${e.path[0]}`,
+              viaKind: 'initializer',
+              viaFile: file,
+              viaLine: e.line,
+            },
+          });
         }
       }
       for (const fn of facts.functions) {
         const located = { file, fact: fn };
         for (const a of fn.assigns) {
           if (a.value !== fname || a.lhs.k !== 'fld') continue;
-          const structName = this.resolver.types.structName(this.resolver.types.typeOf(a.lhs.b, { file, fn, line: a.line }));
-          if (structName) storedIn.push({ struct: structName, field: a.field, provenance: { via: `${fn.name}: ${a.text}`, viaKind: 'assignment', viaFile: file, viaLine: a.line } });
+          const structName = this.resolver.types.structName(
+            this.resolver.types.typeOf(a.lhs.b, { file, fn, line: a.line }),
+          );
+          if (structName)
+            storedIn.push({
+              struct: structName,
+              field: a.field,
+              provenance: {
+                via: `${fn.name}: ${a.text}`,
+                viaKind: 'assignment',
+                viaFile: file,
+                viaLine: a.line,
+              },
+            });
         }
         for (const call of fn.calls) {
           if (call.callee.k === 'id' && call.callee.n === fname) {
             edges.push(edgeOf(located, call, { kind: 'direct', callee: fname, def: target }));
           }
           if (call.hints?.includes(fname)) {
-            edges.push(edgeOf(located, call, { kind: 'indirect', callee: fname, def: target, provenance: { via: 'INDIRECT_CALL', viaKind: 'hint', viaFile: file, viaLine: call.line } }));
+            edges.push(
+              edgeOf(located, call, {
+                kind: 'indirect',
+                callee: fname,
+                def: target,
+                provenance: {
+                  via: 'INDIRECT_CALL',
+                  viaKind: 'hint',
+                  viaFile: file,
+                  viaLine: call.line,
+                },
+              }),
+            );
           }
           // Passed as an argument into a function-pointer parameter: the callee calls it.
           call.args.forEach((arg, i) => {
@@ -213,7 +287,19 @@ export class CallGraph {
             if (!callee || !param?.type.fn) return;
             for (const inner of callee.fact.calls) {
               if (inner.callee.k === 'id' && inner.callee.n === param.name) {
-                edges.push(edgeOf(callee, inner, { kind: 'indirect', callee: fname, def: target, provenance: { via: `${callee.fact.name}.${param.name}`, viaKind: 'argument', viaFile: file, viaLine: call.line } }));
+                edges.push(
+                  edgeOf(callee, inner, {
+                    kind: 'indirect',
+                    callee: fname,
+                    def: target,
+                    provenance: {
+                      via: `${callee.fact.name}.${param.name}`,
+                      viaKind: 'argument',
+                      viaFile: file,
+                      viaLine: call.line,
+                    },
+                  }),
+                );
               }
             }
           });
@@ -231,7 +317,14 @@ export class CallGraph {
             if (call.callee.k !== 'fld' || call.callee.f !== stored.field) continue;
             const sn = this.resolver.receiverStruct(call.callee, { file, fn, line: call.line });
             if (sn !== stored.struct) continue;
-            edges.push(edgeOf({ file, fact: fn }, call, { kind: 'indirect', callee: fname, def: target, provenance: stored.provenance }));
+            edges.push(
+              edgeOf({ file, fact: fn }, call, {
+                kind: 'indirect',
+                callee: fname,
+                def: target,
+                provenance: stored.provenance,
+              }),
+            );
           }
         }
       }
@@ -240,7 +333,18 @@ export class CallGraph {
   }
 
   /** `impls proto_ops.connect`: every function stored in that field, with provenance. */
-  impls(structName: string, field: string): { function: string; via: string; viaKind: ViaKind; file: string; line: number; functionFile?: string; functionLine?: number }[] {
+  impls(
+    structName: string,
+    field: string,
+  ): {
+    function: string;
+    via: string;
+    viaKind: ViaKind;
+    file: string;
+    line: number;
+    functionFile?: string;
+    functionLine?: number;
+  }[] {
     const name = /^(struct|union) /.test(structName) ? structName : `struct ${structName}`;
     return this.resolver.impls(name, field).map((i) => {
       const def = this.index.functionDefs(i.function, i.provenance.viaFile)[0];

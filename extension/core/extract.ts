@@ -28,7 +28,10 @@ import { packageRoot } from '../kernelSources/paths';
 
 let factsQuerySource: string | undefined;
 function factsQuery(): string {
-  factsQuerySource ??= readFileSync(join(packageRoot(), 'kernel-snippets', 'queries', 'facts.scm'), 'utf8');
+  factsQuerySource ??= readFileSync(
+    join(packageRoot(), 'kernel-snippets', 'queries', 'facts.scm'),
+    'utf8',
+  );
   return factsQuerySource;
 }
 
@@ -136,7 +139,11 @@ function paramsOf(list: Node | undefined): VarFact[] {
     if (!p || p.type !== 'parameter_declaration') continue;
     const d = unwrapDeclarator(p.childForFieldName('declarator'));
     if (!d) continue;
-    out.push({ name: d.name, type: typeRef(p.childForFieldName('type'), d), line: d.nameNode.startPosition.row + 1 });
+    out.push({
+      name: d.name,
+      type: typeRef(p.childForFieldName('type'), d),
+      line: d.nameNode.startPosition.row + 1,
+    });
   }
   return out;
 }
@@ -174,7 +181,11 @@ export function exprFact(node: Node | null, depth = 0, keepText = false): ExprFa
     case 'cast_expression': {
       const t = node.childForFieldName('type');
       const d = t ? abstractPointers(t.childForFieldName('declarator')) : 0;
-      return { k: 'cast', t: { name: baseTypeName(t?.childForFieldName('type') ?? null), ptr: d }, e: sub(node.childForFieldName('value')) };
+      return {
+        k: 'cast',
+        t: { name: baseTypeName(t?.childForFieldName('type') ?? null), ptr: d },
+        e: sub(node.childForFieldName('value')),
+      };
     }
     case 'pointer_expression': {
       const op = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
@@ -195,7 +206,9 @@ export function exprFact(node: Node | null, depth = 0, keepText = false): ExprFa
       return sub(node.childForFieldName('right'));
     case 'compound_statement': {
       // A GNU statement expression `({ ...; value; })` has the type of its last statement.
-      const last = node.namedChildren.filter((n): n is Node => !!n && n.type === 'expression_statement').pop();
+      const last = node.namedChildren
+        .filter((n): n is Node => !!n && n.type === 'expression_statement')
+        .pop();
       return last ? sub(last.namedChild(0)) : { k: 'other' };
     }
     case 'generic_expression': {
@@ -224,7 +237,12 @@ function mergeTypeArguments(args: ExprFact[]): ExprFact[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const next = args[i + 1];
-    if (a.k === 'other' && a.s && /^(?:const\s+)?(?:struct|union|enum)$/.test(a.s) && next?.k === 'id') {
+    if (
+      a.k === 'other' &&
+      a.s &&
+      /^(?:const\s+)?(?:struct|union|enum)$/.test(a.s) &&
+      next?.k === 'id'
+    ) {
       out.push({ k: 'other', s: `${a.s} ${next.n}` });
       i++;
     } else out.push(a);
@@ -290,7 +308,11 @@ function isStaticDecl(node: Node): boolean {
   return node.children.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
 }
 
-function functionFact(node: Node, original: string, syscalls: ReadonlyMap<number, SyscallEntry>): PendingFunction | undefined {
+function functionFact(
+  node: Node,
+  original: string,
+  syscalls: ReadonlyMap<number, SyscallEntry>,
+): PendingFunction | undefined {
   const d = unwrapDeclarator(node.childForFieldName('declarator'));
   const body = node.childForFieldName('body');
   if (!d || !d.params || !body) return undefined;
@@ -320,7 +342,9 @@ function functionFact(node: Node, original: string, syscalls: ReadonlyMap<number
       locals: [],
       calls: [],
       assigns: [],
-      ...(syscall ? { syscall: { name: syscall.name, arity: syscall.arity, compat: syscall.compat } } : {}),
+      ...(syscall
+        ? { syscall: { name: syscall.name, arity: syscall.arity, compat: syscall.compat } }
+        : {}),
     },
   };
 }
@@ -339,7 +363,12 @@ function fieldsOf(list: Node, out: FieldFact[], depth = 0): void {
     }
     for (const decl of declarators) {
       const d = unwrapDeclarator(decl);
-      if (d) out.push({ name: d.name, type: typeRef(typeNode, d), line: d.nameNode.startPosition.row + 1 });
+      if (d)
+        out.push({
+          name: d.name,
+          type: typeRef(typeNode, d),
+          line: d.nameNode.startPosition.row + 1,
+        });
     }
   }
 }
@@ -360,7 +389,13 @@ function structFact(node: Node): StructFact | undefined {
 }
 
 /** Entries of a designated initializer list, recursing into nested lists and array elements. */
-function initEntries(list: Node, prefix: readonly string[], element: number | undefined, out: InitEntry[], depth = 0): void {
+function initEntries(
+  list: Node,
+  prefix: readonly string[],
+  element: number | undefined,
+  out: InitEntry[],
+  depth = 0,
+): void {
   if (depth > 6) return;
   let position = 0;
   for (const item of list.namedChildren) {
@@ -372,7 +407,11 @@ function initEntries(list: Node, prefix: readonly string[], element: number | un
         if (!des) continue;
         if (des.type === 'field_designator' || des.type === 'field_identifier') {
           path.push(des.text.replace(/^\./, ''));
-        } else if (des.type === 'subscript_designator' && prefix.length === 0 && element === undefined) {
+        } else if (
+          des.type === 'subscript_designator' &&
+          prefix.length === 0 &&
+          element === undefined
+        ) {
           index = position;
         }
       }
@@ -381,7 +420,13 @@ function initEntries(list: Node, prefix: readonly string[], element: number | un
       else {
         const id = valueIdentifier(value);
         if (id && path.length > prefix.length) {
-          out.push({ path, value: id, line: item.startPosition.row + 1, col: item.startPosition.column, ...(index !== undefined ? { element: index } : {}) });
+          out.push({
+            path,
+            value: id,
+            line: item.startPosition.row + 1,
+            col: item.startPosition.column,
+            ...(index !== undefined ? { element: index } : {}),
+          });
         }
       }
     } else if (item.type === 'initializer_list' && prefix.length === 0 && element === undefined) {
@@ -400,7 +445,11 @@ function declarationFacts(node: Node, into: Collected): void {
     if (!d) continue;
     const line = d.nameNode.startPosition.row + 1;
     if (d.params && !d.fn) {
-      into.prototypes.push({ name: d.name, returnType: typeRef(typeNode, { ...d, fn: false }), line });
+      into.prototypes.push({
+        name: d.name,
+        returnType: typeRef(typeNode, { ...d, fn: false }),
+        line,
+      });
       continue;
     }
     const type = typeRef(typeNode, d);
@@ -418,7 +467,12 @@ function typedefFacts(node: Node, into: Collected): void {
   const typeNode = node.childForFieldName('type');
   for (const decl of node.childrenForFieldName('declarator')) {
     const d = unwrapDeclarator(decl);
-    if (d) into.typedefs.push({ name: d.name, type: typeRef(typeNode, d), line: d.nameNode.startPosition.row + 1 });
+    if (d)
+      into.typedefs.push({
+        name: d.name,
+        type: typeRef(typeNode, d),
+        line: d.nameNode.startPosition.row + 1,
+      });
   }
 }
 
@@ -426,8 +480,13 @@ function macroFact(node: Node): MacroFact | undefined {
   const name = node.childForFieldName('name');
   if (!name) return undefined;
   const paramsNode = node.childForFieldName('parameters');
-  const body = (node.childForFieldName('value')?.text ?? '').replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim();
-  const params = paramsNode ? paramsNode.namedChildren.filter((p): p is Node => !!p).map((p) => p.text) : undefined;
+  const body = (node.childForFieldName('value')?.text ?? '')
+    .replace(/\\\n/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const params = paramsNode
+    ? paramsNode.namedChildren.filter((p): p is Node => !!p).map((p) => p.text)
+    : undefined;
   return {
     name: name.text,
     ...(params ? { params } : {}),
@@ -442,10 +501,17 @@ function macroFact(node: Node): MacroFact | undefined {
  */
 function classDeclaration(node: Node): VarFact | undefined {
   const inner = node.childForFieldName('function');
-  if (inner?.type !== 'call_expression' || inner.childForFieldName('function')?.text !== 'CLASS') return undefined;
-  const [cls, variable] = (inner.childForFieldName('arguments')?.namedChildren ?? []).filter((n): n is Node => !!n);
+  if (inner?.type !== 'call_expression' || inner.childForFieldName('function')?.text !== 'CLASS')
+    return undefined;
+  const [cls, variable] = (inner.childForFieldName('arguments')?.namedChildren ?? []).filter(
+    (n): n is Node => !!n,
+  );
   if (cls?.type !== 'identifier' || variable?.type !== 'identifier') return undefined;
-  return { name: variable.text, type: { name: `class_${cls.text}_t`, ptr: 0 }, line: node.startPosition.row + 1 };
+  return {
+    name: variable.text,
+    type: { name: `class_${cls.text}_t`, ptr: 0 },
+    line: node.startPosition.row + 1,
+  };
 }
 
 function callFact(node: Node): CallFact | undefined {
@@ -459,14 +525,20 @@ function callFact(node: Node): CallFact | undefined {
   if (nHints > 0 && args.length > nHints) {
     // INDIRECT_CALL_2(f, f2, f1, args...) calls f, most likely f2 or f1.
     callee = args[0]!;
-    hints = args.slice(1, 1 + nHints).map((a) => valueIdentifier(a)).filter((x): x is string => !!x);
+    hints = args
+      .slice(1, 1 + nHints)
+      .map((a) => valueIdentifier(a))
+      .filter((x): x is string => !!x);
     args = args.slice(1 + nHints);
   }
   return {
     line: callee.startPosition.row + 1,
-    col: (callee.type === 'field_expression' ? callee.childForFieldName('field') ?? callee : callee).startPosition.column,
+    col: (callee.type === 'field_expression'
+      ? (callee.childForFieldName('field') ?? callee)
+      : callee
+    ).startPosition.column,
     callee: exprFact(callee),
-    args: args.map((a) => (a.type === 'identifier' ? a.text : valueIdentifier(a) ?? null)),
+    args: args.map((a) => (a.type === 'identifier' ? a.text : (valueIdentifier(a) ?? null))),
     ...(hints ? { hints } : {}),
     text: callee.text.replace(/\s+/g, ''),
   };
@@ -513,7 +585,14 @@ function assignFact(node: Node): AssignFact | undefined {
 }
 
 /** Runs the facts query over `root` and sorts every capture into `into`. */
-function collect(c: CLanguage, root: Node, original: string, syscalls: ReadonlyMap<number, SyscallEntry>, into: Collected, skip?: (n: Node) => boolean): void {
+function collect(
+  c: CLanguage,
+  root: Node,
+  original: string,
+  syscalls: ReadonlyMap<number, SyscallEntry>,
+  into: Collected,
+  skip?: (n: Node) => boolean,
+): void {
   const captures = c.query(factsQuery()).captures(root);
   const pending: PendingFunction[] = [];
   const bodyItems: { node: Node; name: string }[] = [];
@@ -566,7 +645,12 @@ function collect(c: CLanguage, root: Node, original: string, syscalls: ReadonlyM
         const typeNode = node.childForFieldName('type');
         for (const decl of node.childrenForFieldName('declarator')) {
           const d = unwrapDeclarator(decl);
-          if (d && !(d.params && !d.fn)) f.fact.locals.push({ name: d.name, type: typeRef(typeNode, d), line: d.nameNode.startPosition.row + 1 });
+          if (d && !(d.params && !d.fn))
+            f.fact.locals.push({
+              name: d.name,
+              type: typeRef(typeNode, d),
+              line: d.nameNode.startPosition.row + 1,
+            });
         }
       }
     } else if (name === 'call' && f) {
@@ -611,7 +695,15 @@ function bigErrors(root: Node): LineSpan[] {
  * top-level definition with a `}` (or `};`) in column 0; cutting there gives pieces that
  * parse on their own, so one bad construct costs one definition, not the rest of the file.
  */
-function recoverErrors(c: CLanguage, text: string, lineStarts: readonly number[], spans: readonly LineSpan[], original: string, syscalls: ReadonlyMap<number, SyscallEntry>, into: Collected): number {
+function recoverErrors(
+  c: CLanguage,
+  text: string,
+  lineStarts: readonly number[],
+  spans: readonly LineSpan[],
+  original: string,
+  syscalls: ReadonlyMap<number, SyscallEntry>,
+  into: Collected,
+): number {
   let lostLines = 0;
   for (const span of spans) {
     let pieceStart = span.from;
@@ -664,19 +756,29 @@ function errorLines(root: Node): number {
 export function extractFacts(c: CLanguage, original: string): FileFacts {
   const { text, syscalls } = preprocess(original);
   const byLine = new Map(syscalls.map((s) => [s.line, s]));
-  const into: Collected = { functions: [], structs: [], globals: [], initializers: [], macros: [], typedefs: [], prototypes: [] };
+  const into: Collected = {
+    functions: [],
+    structs: [],
+    globals: [],
+    initializers: [],
+    macros: [],
+    typedefs: [],
+    prototypes: [],
+  };
   let tree: Tree | null = null;
   let lost = 0;
   try {
     tree = c.parser.parse(text);
     if (!tree) throw new Error('tree-sitter returned no tree');
     const spans = bigErrors(tree.rootNode);
-    const inSpan = (n: Node): boolean => spans.some((s) => n.startPosition.row >= s.from && n.endPosition.row <= s.to);
+    const inSpan = (n: Node): boolean =>
+      spans.some((s) => n.startPosition.row >= s.from && n.endPosition.row <= s.to);
     collect(c, tree.rootNode, original, byLine, into, spans.length ? inSpan : undefined);
     lost = errorLines(tree.rootNode);
     if (spans.length) {
       const lineStarts = [0];
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
+        lineStarts.push(i + 1);
       const spanLines = spans.reduce((n, s) => n + s.to - s.from + 1, 0);
       lost = lost - spanLines + recoverErrors(c, text, lineStarts, spans, original, byLine, into);
     }
@@ -692,7 +794,9 @@ export function extractFacts(c: CLanguage, original: string): FileFacts {
  */
 export function parseExpressionText(c: CLanguage, text: string): ExprFact {
   // No parentheses around the text: `(f(p, struct x))` would parse as a cast to a function type.
-  const tree = c.parser.parse(`void __kernel_lens_macro(void) { __kernel_lens_value = ${text}\n; }`);
+  const tree = c.parser.parse(
+    `void __kernel_lens_macro(void) { __kernel_lens_value = ${text}\n; }`,
+  );
   if (!tree) return { k: 'other' };
   try {
     const assign = tree.rootNode.descendantsOfType('assignment_expression')[0];

@@ -12,9 +12,45 @@
  *   graph.resolver.resolveCall(call, fn, { profile }); // one call site's targets
  */
 export { resolveAnchor, type AnchorResolution, type CodeAnchor } from './anchors';
-export { CallGraph, UnknownFunctionError, type CallEdge, type PathOptions, type PathResult } from './callGraph';
-export type { CallFact, FileFacts, FunctionFact, InitializerFact, StructFact, TypeRef } from './facts';
-export { displayName, functionInfo, KernelIndex, KernelTreeError, type FunctionInfo, type Located, type OpenOptions } from './kernelIndex';
+export {
+  CallGraph,
+  UnknownFunctionError,
+  type CallEdge,
+  type PathOptions,
+  type PathResult,
+} from './callGraph';
+export type {
+  CallFact,
+  FileFacts,
+  FunctionFact,
+  InitializerFact,
+  StructFact,
+  TypeRef,
+} from './facts';
+export {
+  displayName,
+  functionInfo,
+  KernelIndex,
+  KernelTreeError,
+  type FunctionInfo,
+  type Located,
+  type OpenOptions,
+} from './kernelIndex';
 export { readKernelVersion, whyNotKernelTree, type KernelVersion } from './kernelTree';
-export { bindProfile, listProfiles, ProfileError, readProfile, type Profile, type ProfileData } from './profile';
-export { exprText, Resolver, type CallTarget, type EdgeKind, type Impl, type Provenance, type ViaKind } from './resolver';
+export {
+  bindProfile,
+  listProfiles,
+  ProfileError,
+  readProfile,
+  type Profile,
+  type ProfileData,
+} from './profile';
+export {
+  exprText,
+  Resolver,
+  type CallTarget,
+  type EdgeKind,
+  type Impl,
+  type Provenance,
+  type ViaKind,
+} from './resolver';

@@ -10,9 +10,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadC, type CLanguage, type WasmLocations } from './cParser';
 import { extractFacts } from './extract';
-import type { FileFacts, FunctionFact, InitializerFact, MacroFact, StructFact, TypedefFact, TypeRef, VarFact } from './facts';
+import type {
+  FileFacts,
+  FunctionFact,
+  InitializerFact,
+  MacroFact,
+  StructFact,
+  TypedefFact,
+  TypeRef,
+  VarFact,
+} from './facts';
 import { FactStore, statFile, type ScannedFile } from './factStore';
-import { listSourceFiles, readKernelVersion, whyNotKernelTree, type KernelVersion } from './kernelTree';
+import {
+  listSourceFiles,
+  readKernelVersion,
+  whyNotKernelTree,
+  type KernelVersion,
+} from './kernelTree';
 import { scanText, type ScanKeys } from './textScan';
 
 export interface OpenOptions {
@@ -97,7 +111,13 @@ export class KernelIndex {
   ) {
     this.files = scanned.map((f) => f.path);
     this.fileIds = new Map(this.files.map((f, i) => [f, i]));
-    this.byKey = { defs: new Map(), syscalls: new Map(), structs: new Map(), inits: new Map(), sets: new Map() };
+    this.byKey = {
+      defs: new Map(),
+      syscalls: new Map(),
+      structs: new Map(),
+      inits: new Map(),
+      sets: new Map(),
+    };
     scanned.forEach((f, id) => this.addKeys(id, f.keys));
   }
 
@@ -150,7 +170,9 @@ export class KernelIndex {
     index.stats.scanned = scanned.length - reused;
     index.stats.scanReused = reused;
     index.stats.scanMs = Date.now() - started;
-    log(`scanned ${scanned.length} files of ${root} in ${index.stats.scanMs} ms (${reused} from cache)`);
+    log(
+      `scanned ${scanned.length} files of ${root} in ${index.stats.scanMs} ms (${reused} from cache)`,
+    );
     return index;
   }
 
@@ -195,13 +217,19 @@ export class KernelIndex {
     let content: Buffer;
     try {
       const overlay = this.overlays.get(path);
-      content = overlay !== undefined ? Buffer.from(overlay, 'latin1') : readFileSync(join(this.root, path));
+      content =
+        overlay !== undefined
+          ? Buffer.from(overlay, 'latin1')
+          : readFileSync(join(this.root, path));
     } catch (e) {
       this.problems.set(path, `cannot read: ${(e as Error).message}`);
       return undefined;
     }
     if (content.length > MAX_PARSE_BYTES) {
-      this.problems.set(path, `not parsed: ${content.length} bytes is more than ${MAX_PARSE_BYTES}`);
+      this.problems.set(
+        path,
+        `not parsed: ${content.length} bytes is more than ${MAX_PARSE_BYTES}`,
+      );
       this.log(`${path}: ${this.problems.get(path)}`);
       return undefined;
     }
@@ -303,10 +331,15 @@ export class KernelIndex {
     const tag = name.replace(/^(struct|union)\s+/, '');
     const found: Located<StructFact>[] = [];
     for (const file of this.filesWith('structs', tag)) {
-      for (const fact of this.factsOf(file)?.structs ?? []) if (fact.name === name) found.push({ file, fact });
+      for (const fact of this.factsOf(file)?.structs ?? [])
+        if (fact.name === name) found.push({ file, fact });
     }
     // The kernel's own headers first; the richest definition when a tree has several.
-    found.sort((a, b) => Number(b.file.startsWith('include/')) - Number(a.file.startsWith('include/')) || b.fact.fields.length - a.fact.fields.length);
+    found.sort(
+      (a, b) =>
+        Number(b.file.startsWith('include/')) - Number(a.file.startsWith('include/')) ||
+        b.fact.fields.length - a.fact.fields.length,
+    );
     const best = found[0];
     this.structCache.set(name, best ?? null);
     return best;
@@ -340,9 +373,12 @@ export class KernelIndex {
     }
     const candidates: Located<MacroFact>[] = [];
     for (const file of this.filesWith('defs', name)) {
-      for (const m of this.factsOf(file)?.macros ?? []) if (m.name === name) candidates.push({ file, fact: m });
+      for (const m of this.factsOf(file)?.macros ?? [])
+        if (m.name === name) candidates.push({ file, fact: m });
     }
-    candidates.sort((a, b) => Number(b.file.startsWith('include/')) - Number(a.file.startsWith('include/')));
+    candidates.sort(
+      (a, b) => Number(b.file.startsWith('include/')) - Number(a.file.startsWith('include/')),
+    );
     return candidates[0];
   }
 
@@ -361,7 +397,8 @@ export class KernelIndex {
   initializer(name: string): Located<InitializerFact>[] {
     const out: Located<InitializerFact>[] = [];
     for (const file of this.filesWith('defs', name)) {
-      for (const i of this.factsOf(file)?.initializers ?? []) if (i.name === name) out.push({ file, fact: i });
+      for (const i of this.factsOf(file)?.initializers ?? [])
+        if (i.name === name) out.push({ file, fact: i });
     }
     return out;
   }
@@ -371,7 +408,8 @@ export class KernelIndex {
     const out: Located<InitializerFact>[] = [];
     for (const file of this.filesWith('inits', tag)) {
       for (const i of this.factsOf(file)?.initializers ?? []) {
-        if (i.type.name === `struct ${tag}` || i.type.name === `union ${tag}`) out.push({ file, fact: i });
+        if (i.type.name === `struct ${tag}` || i.type.name === `union ${tag}`)
+          out.push({ file, fact: i });
       }
     }
     return out;
@@ -408,7 +446,10 @@ export class KernelIndex {
   }
 }
 
-function rank<T extends { file: string; fact: { isStatic: boolean } }>(defs: T[], fromFile?: string): T[] {
+function rank<T extends { file: string; fact: { isStatic: boolean } }>(
+  defs: T[],
+  fromFile?: string,
+): T[] {
   const score = (d: T): number =>
     (fromFile && d.file === fromFile ? 8 : 0) +
     // A static function is visible in its own file only; a header's static inline everywhere.

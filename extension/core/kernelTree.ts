@@ -46,7 +46,15 @@ export function whyNotKernelTree(root: string): string | undefined {
  * headers (tools/include/linux/list.h...), which would give every struct a second definition;
  * the rest holds no kernel C.
  */
-const SKIPPED_TOP = new Set(['tools', 'scripts', 'Documentation', 'samples', 'usr', 'LICENSES', '.git']);
+const SKIPPED_TOP = new Set([
+  'tools',
+  'scripts',
+  'Documentation',
+  'samples',
+  'usr',
+  'LICENSES',
+  '.git',
+]);
 
 /**
  * Architectures other than the one modelled define the same functions again. The profile is

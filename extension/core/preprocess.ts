@@ -72,7 +72,8 @@ function codeMask(text: string): Uint8Array {
       case Lex.String:
       case Lex.Char:
         if (c === 92) i++;
-        else if ((state === Lex.String && c === 34) || (state === Lex.Char && c === 39)) state = Lex.Code;
+        else if ((state === Lex.String && c === 34) || (state === Lex.Char && c === 39))
+          state = Lex.Code;
         else if (c === 10) state = Lex.Code; // unterminated: recover at the end of the line
         break;
     }
@@ -236,7 +237,8 @@ function blankAnnotations(text: string, mask: Uint8Array, buf: Buffer): void {
 function isInDirective(text: string, at: number): boolean {
   let start = text.lastIndexOf('\n', at - 1) + 1;
   // Walk back over continued lines.
-  while (start > 1 && text.charCodeAt(start - 2) === 92) start = text.lastIndexOf('\n', start - 2) + 1;
+  while (start > 1 && text.charCodeAt(start - 2) === 92)
+    start = text.lastIndexOf('\n', start - 2) + 1;
   while (text[start] === ' ' || text[start] === '\t') start++;
   return text[start] === '#';
 }
@@ -272,11 +274,18 @@ function rewriteSyscalls(text: string, mask: Uint8Array, buf: Buffer): SyscallEn
     const close = matchParen(text, mask, open);
     if (close < 0) continue;
     const commas = topLevelCommas(text, mask, open, close);
-    const nameStart = open + 1 + (text.slice(open + 1).length - text.slice(open + 1).trimStart().length);
+    const nameStart =
+      open + 1 + (text.slice(open + 1).length - text.slice(open + 1).trimStart().length);
     const name = /^\w+/.exec(text.slice(nameStart))?.[0];
     if (!name) continue;
     const line = countLines(text, m.index);
-    entries.push({ name, arity: Number(m[2]), compat: !!m[1], line, column: m.index - lineStartOf(text, m.index) });
+    entries.push({
+      name,
+      arity: Number(m[2]),
+      compat: !!m[1],
+      line,
+      column: m.index - lineStartOf(text, m.index),
+    });
     buf.blank(m.index, open + 1);
     buf.write(m.index, 'long');
     if (commas.length === 0) {
@@ -305,9 +314,28 @@ function lineStartOf(text: string, offset: number): number {
 // --- pass 4: iterator macros inside function bodies
 
 const KEYWORDS = new Set([
-  'if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', 'defined',
-  'else', 'do', 'case', 'goto', 'alignof', '_Alignof', '__alignof__', 'asm', '__asm__',
-  'volatile', '__volatile__', '_Static_assert', 'static_assert',
+  'if',
+  'while',
+  'for',
+  'switch',
+  'return',
+  'sizeof',
+  'typeof',
+  '__typeof__',
+  'defined',
+  'else',
+  'do',
+  'case',
+  'goto',
+  'alignof',
+  '_Alignof',
+  '__alignof__',
+  'asm',
+  '__asm__',
+  'volatile',
+  '__volatile__',
+  '_Static_assert',
+  'static_assert',
 ]);
 
 /**
@@ -359,7 +387,14 @@ function rewriteLoopMacros(text: string, mask: Uint8Array, buf: Buffer): void {
         let p = i - 1;
         while (p >= 0 && (/\s/.test(text[p]!) || !mask[p])) p--;
         const prev = text[p];
-        if (prev === ';' || prev === '{' || prev === '}' || prev === ')' || prev === ':' || endsWithWord(text, p, 'else')) {
+        if (
+          prev === ';' ||
+          prev === '{' ||
+          prev === '}' ||
+          prev === ')' ||
+          prev === ':' ||
+          endsWithWord(text, p, 'else')
+        ) {
           buf.write(i, 'while');
           buf.blank(i + 5, afterName);
         }

@@ -68,20 +68,30 @@ export function bindProfile(index: KernelIndex, data: ProfileData): Profile {
     let right: Located<InitializerFact> | undefined;
     const wrongType: string[] = [];
     for (const init of alternatives) {
-      const found = [...index.initializer(init), ...index.initializersOfType(tag).filter((i) => i.fact.name === init)];
+      const found = [
+        ...index.initializer(init),
+        ...index.initializersOfType(tag).filter((i) => i.fact.name === init),
+      ];
       right = found.find((f) => f.fact.type.name === structName);
       if (right) break;
-      for (const f of found) wrongType.push(`"${init}" is a ${f.fact.type.name}, not a ${structName}`);
+      for (const f of found)
+        wrongType.push(`"${init}" is a ${f.fact.type.name}, not a ${structName}`);
     }
     if (right) chosen.set(structName, right);
     else if (wrongType.length) problems.push(wrongType.join('; '));
-    else problems.push(`no initializer ${alternatives.map((a) => `"${a}"`).join(' or ')} (for ${structName}) in this tree`);
+    else
+      problems.push(
+        `no initializer ${alternatives.map((a) => `"${a}"`).join(' or ')} (for ${structName}) in this tree`,
+      );
   }
   for (const [target, fn] of Object.entries(data.assignments ?? {})) {
-    if (index.functionDefs(fn).length === 0) problems.push(`function "${fn}" (for ${target}) is not defined in this tree`);
+    if (index.functionDefs(fn).length === 0)
+      problems.push(`function "${fn}" (for ${target}) is not defined in this tree`);
   }
   if (problems.length) {
-    throw new ProfileError(`profile "${data.name}" does not fit ${index.root}:\n  ${problems.join('\n  ')}`);
+    throw new ProfileError(
+      `profile "${data.name}" does not fit ${index.root}:\n  ${problems.join('\n  ')}`,
+    );
   }
   const assignments = new Map(Object.entries(data.assignments ?? {}));
   return {

@@ -51,7 +51,10 @@ export interface Impl {
 }
 
 /** Functions bound to a function's pointer parameters by the call that reached it. */
-export type Bindings = ReadonlyMap<string, { readonly fn: string; readonly provenance: Provenance }>;
+export type Bindings = ReadonlyMap<
+  string,
+  { readonly fn: string; readonly provenance: Provenance }
+>;
 
 export class Resolver {
   readonly types: TypeInference;
@@ -71,24 +74,47 @@ export class Resolver {
   }
 
   /** Every target of one call site. */
-  resolveCall(call: CallFact, fn: Located<FunctionFact>, options: { profile?: Profile; bindings?: Bindings } = {}): CallTarget[] {
+  resolveCall(
+    call: CallFact,
+    fn: Located<FunctionFact>,
+    options: { profile?: Profile; bindings?: Bindings } = {},
+  ): CallTarget[] {
     const scope: Scope = { file: fn.file, fn: fn.fact, line: call.line };
     let callee = call.callee;
     for (;;) {
       if (callee.k === 'deref') callee = callee.e;
       // `READ_ONCE(sk->sk_data_ready)(sk)`: calling what a macro reads calls its argument.
-      else if (callee.k === 'call' && callee.f.k === 'id' && callee.a[0] && !this.index.functionDefs(callee.f.n, fn.file).length && this.index.macro(callee.f.n, fn.file)) callee = callee.a[0];
+      else if (
+        callee.k === 'call' &&
+        callee.f.k === 'id' &&
+        callee.a[0] &&
+        !this.index.functionDefs(callee.f.n, fn.file).length &&
+        this.index.macro(callee.f.n, fn.file)
+      )
+        callee = callee.a[0];
       else break;
     }
     if (callee.k === 'id') return this.resolveNamed(callee.n, call, fn, options.bindings);
     if (callee.k !== 'fld') {
-      return [{ kind: 'unresolved', callee: call.text, reason: 'the called expression is not a name or a field' }];
+      return [
+        {
+          kind: 'unresolved',
+          callee: call.text,
+          reason: 'the called expression is not a name or a field',
+        },
+      ];
     }
     const structName = this.receiverStruct(callee, scope);
     const hintTargets = (call.hints ?? []).map((h) => this.hintTarget(h, call, fn));
     if (!structName) {
       if (hintTargets.length) return hintTargets;
-      return [{ kind: 'unresolved', callee: call.text, reason: `the type of ${exprText(callee.b)} is not known` }];
+      return [
+        {
+          kind: 'unresolved',
+          callee: call.text,
+          reason: `the type of ${exprText(callee.b)} is not known`,
+        },
+      ];
     }
     const field = callee.f;
     const profile = options.profile;
@@ -97,7 +123,14 @@ export class Resolver {
       const entry = chosen.fact.entries.find((e) => e.path.length === 1 && e.path[0] === field);
       // The profile's table leaves this field NULL: nothing runs for this kind of socket.
       if (!entry) return [];
-      return [this.target(entry.value, fn.file, { via: `${chosen.fact.name}.${field}`, viaKind: 'initializer', viaFile: chosen.file, viaLine: entry.line })];
+      return [
+        this.target(entry.value, fn.file, {
+          via: `${chosen.fact.name}.${field}`,
+          viaKind: 'initializer',
+          viaFile: chosen.file,
+          viaLine: entry.line,
+        }),
+      ];
     }
     const assigned = profile?.assignmentFor(structName, field);
     const impls = this.impls(structName, field);
@@ -108,13 +141,24 @@ export class Resolver {
     const out = impls.map((i) => this.target(i.function, fn.file, i.provenance));
     for (const h of hintTargets) if (!out.some((o) => o.callee === h.callee)) out.push(h);
     if (out.length === 0) {
-      return [{ kind: 'unresolved', callee: call.text, reason: `nothing in the tree stores a function in ${structName}.${field}` }];
+      return [
+        {
+          kind: 'unresolved',
+          callee: call.text,
+          reason: `nothing in the tree stores a function in ${structName}.${field}`,
+        },
+      ];
     }
     return out;
   }
 
   private hintTarget(name: string, call: CallFact, fn: Located<FunctionFact>): CallTarget {
-    return this.target(name, fn.file, { via: 'INDIRECT_CALL', viaKind: 'hint', viaFile: fn.file, viaLine: call.line });
+    return this.target(name, fn.file, {
+      via: 'INDIRECT_CALL',
+      viaKind: 'hint',
+      viaFile: fn.file,
+      viaLine: call.line,
+    });
   }
 
   private target(name: string, fromFile: string, provenance: Provenance): CallTarget {
@@ -122,7 +166,12 @@ export class Resolver {
     return { kind: 'indirect', callee: name, ...(def ? { def } : {}), provenance };
   }
 
-  private resolveNamed(name: string, call: CallFact, fn: Located<FunctionFact>, bindings?: Bindings): CallTarget[] {
+  private resolveNamed(
+    name: string,
+    call: CallFact,
+    fn: Located<FunctionFact>,
+    bindings?: Bindings,
+  ): CallTarget[] {
     const f = fn.fact;
     const param = f.params.find((p) => p.name === name);
     const local = f.locals.find((l) => l.name === name);
@@ -130,7 +179,13 @@ export class Resolver {
       // A call through a function pointer variable.
       const bound = param ? bindings?.get(name) : undefined;
       if (bound) return [this.target(bound.fn, fn.file, bound.provenance)];
-      return [{ kind: 'unresolved', callee: call.text, reason: `${name} is a function pointer ${param ? 'parameter' : 'variable'}; its targets depend on the caller` }];
+      return [
+        {
+          kind: 'unresolved',
+          callee: call.text,
+          reason: `${name} is a function pointer ${param ? 'parameter' : 'variable'}; its targets depend on the caller`,
+        },
+      ];
     }
     const def = this.index.functionDefs(name, fn.file)[0];
     if (def) return [{ kind: 'direct', callee: name, def }];
@@ -153,14 +208,31 @@ export class Resolver {
       if (!setters.has(init.file) || init.fact.type.name !== structName) continue;
       for (const e of init.fact.entries) {
         if (e.path.length !== 1 || e.path[0] !== field || !this.index.mayDefine(e.value)) continue;
-        const owner = init.fact.isArray && e.element !== undefined ? `${init.fact.name}[${e.element}]` : init.fact.name;
-        out.push({ struct: structName, field, function: e.value, provenance: { via: `${owner}.${field}`, viaKind: 'initializer', viaFile: init.file, viaLine: e.line } });
+        const owner =
+          init.fact.isArray && e.element !== undefined
+            ? `${init.fact.name}[${e.element}]`
+            : init.fact.name;
+        out.push({
+          struct: structName,
+          field,
+          function: e.value,
+          provenance: {
+            via: `${owner}.${field}`,
+            viaKind: 'initializer',
+            viaFile: init.file,
+            viaLine: e.line,
+          },
+        });
       }
     }
     for (const file of setters) {
       // An assignment through a `struct sock *` lives in a file that names `struct sock`:
       // a byte search spares parsing every file that sets some other `release` or `init`.
-      if (!this.index.fileContains(file, `${structName} `) && !this.index.fileContains(file, `${structName}\t`)) continue;
+      if (
+        !this.index.fileContains(file, `${structName} `) &&
+        !this.index.fileContains(file, `${structName}\t`)
+      )
+        continue;
       const facts = this.index.factsOf(file);
       if (!facts) continue;
       for (const fn of facts.functions) {
@@ -170,12 +242,26 @@ export class Resolver {
           if (sn !== structName) continue;
           // Only functions count: `sk->sk_prot = answer_prot` stores a table, not code.
           if (this.index.functionDefs(a.value, file).length === 0) continue;
-          out.push({ struct: structName, field, function: a.value, provenance: { via: `${fn.name}: ${a.text}`, viaKind: 'assignment', viaFile: file, viaLine: a.line } });
+          out.push({
+            struct: structName,
+            field,
+            function: a.value,
+            provenance: {
+              via: `${fn.name}: ${a.text}`,
+              viaKind: 'assignment',
+              viaFile: file,
+              viaLine: a.line,
+            },
+          });
         }
       }
     }
     // Initializers may name things that are not functions (`.ops = &inet_stream_ops`).
-    const functions = out.filter((i) => i.provenance.viaKind === 'assignment' || this.index.functionDefs(i.function, i.provenance.viaFile).length > 0);
+    const functions = out.filter(
+      (i) =>
+        i.provenance.viaKind === 'assignment' ||
+        this.index.functionDefs(i.function, i.provenance.viaFile).length > 0,
+    );
     this.implCache.set(key, functions);
     return functions;
   }

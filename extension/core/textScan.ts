@@ -25,10 +25,44 @@ export interface ScanKeys {
 }
 
 const KEYWORDS = new Set([
-  'if', 'for', 'while', 'switch', 'return', 'sizeof', 'typeof', 'static', 'const', 'struct',
-  'union', 'enum', 'unsigned', 'signed', 'int', 'long', 'char', 'void', 'short', 'extern',
-  'inline', 'typedef', 'volatile', 'register', 'do', 'else', 'case', 'default', 'goto',
-  'bool', 'u8', 'u16', 'u32', 'u64', 'float', 'double', 'auto', '__attribute__',
+  'if',
+  'for',
+  'while',
+  'switch',
+  'return',
+  'sizeof',
+  'typeof',
+  'static',
+  'const',
+  'struct',
+  'union',
+  'enum',
+  'unsigned',
+  'signed',
+  'int',
+  'long',
+  'char',
+  'void',
+  'short',
+  'extern',
+  'inline',
+  'typedef',
+  'volatile',
+  'register',
+  'do',
+  'else',
+  'case',
+  'default',
+  'goto',
+  'bool',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'float',
+  'double',
+  'auto',
+  '__attribute__',
 ]);
 
 const ANNOTATION_WORDS = new RegExp(`\\b(?:${BARE_ANNOTATIONS.join('|')})\\b`, 'g');
@@ -103,7 +137,21 @@ function scanFieldSets(text: string, keys: MutableKeys): void {
     }
     const prev = text.charCodeAt(eq - 1);
     // Skip !=, <=, >=, +=, |=, ...
-    if (prev === 33 || prev === 60 || prev === 62 || prev === 43 || prev === 45 || prev === 42 || prev === 47 || prev === 124 || prev === 38 || prev === 94 || prev === 37 || prev === 61) continue;
+    if (
+      prev === 33 ||
+      prev === 60 ||
+      prev === 62 ||
+      prev === 43 ||
+      prev === 45 ||
+      prev === 42 ||
+      prev === 47 ||
+      prev === 124 ||
+      prev === 38 ||
+      prev === 94 ||
+      prev === 37 ||
+      prev === 61
+    )
+      continue;
     // Right side: optional blanks, `&`, a cast, then an identifier.
     let r = eq + 1;
     while (isBlank(text.charCodeAt(r))) r++;
@@ -163,8 +211,14 @@ interface MutableKeys {
 }
 
 export function scanText(text: string): ScanKeys {
-  const keys: MutableKeys = { defs: new Set(), syscalls: new Set(), structs: new Set(), inits: new Set(), sets: new Set() };
-  for (let start = 0; start < text.length; ) {
+  const keys: MutableKeys = {
+    defs: new Set(),
+    syscalls: new Set(),
+    structs: new Set(),
+    inits: new Set(),
+    sets: new Set(),
+  };
+  for (let start = 0; start < text.length;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const c = text.charCodeAt(start);

@@ -151,7 +151,12 @@ export class TypeInference {
     return this.index.global(name, scope.file)?.fact.type;
   }
 
-  private callType(e: Extract<ExprFact, { k: 'call' }>, env: Env, scope: Scope, depth: number): TypeRef | undefined {
+  private callType(
+    e: Extract<ExprFact, { k: 'call' }>,
+    env: Env,
+    scope: Scope,
+    depth: number,
+  ): TypeRef | undefined {
     if (e.f.k !== 'id') return undefined;
     const name = e.f.n;
     if (env.has(name)) return undefined;
@@ -173,7 +178,13 @@ export class TypeInference {
     return undefined;
   }
 
-  private expandMacro(macro: Located<MacroFact>, args: readonly ExprFact[], env: Env, scope: Scope, depth: number): TypeRef | undefined {
+  private expandMacro(
+    macro: Located<MacroFact>,
+    args: readonly ExprFact[],
+    env: Env,
+    scope: Scope,
+    depth: number,
+  ): TypeRef | undefined {
     const params = macro.fact.params ?? [];
     const key = `${macro.file}#${macro.fact.name}`;
     let body = this.macroBodies.get(key);
@@ -192,7 +203,9 @@ export class TypeInference {
 
 /** Anonymous struct types are named per file; carry the file along in the name. */
 function qualifyAnon(t: TypeRef, file: string): TypeRef {
-  return t.name.includes('<anon') && !t.name.includes('@') ? { ...t, name: `${t.name}@${file}` } : t;
+  return t.name.includes('<anon') && !t.name.includes('@')
+    ? { ...t, name: `${t.name}@${file}` }
+    : t;
 }
 
 /** A type written as a macro argument: `struct tcp_sock`, `const struct sock`, `sock_t`. */

@@ -20,7 +20,13 @@ import {
 } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { readKernelVersion } from '../core/kernelTree';
-import { loadManifest, matchesEmbeddedPattern, pinnedTree, type Manifest, type PinnedTree } from './manifest';
+import {
+  loadManifest,
+  matchesEmbeddedPattern,
+  pinnedTree,
+  type Manifest,
+  type PinnedTree,
+} from './manifest';
 import { debCacheDir, embeddedRoot, treesCacheDir } from './paths';
 import { cachedTrees, localTreeRecord, TREE_STAMP, type TreeStamp } from './trees';
 
@@ -48,7 +54,11 @@ interface FetchedDeb {
   readonly fallbackFrom?: string;
 }
 
-function run(cmd: string, args: string[], options: { cwd?: string } = {}): { ok: boolean; out: string } {
+function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string } = {},
+): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { cwd: options.cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) return { ok: false, out: `${cmd}: ${r.error.message}` };
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
@@ -207,7 +217,8 @@ function selectEmbedded(manifest: Manifest, root: string): string[] {
     if (!existsSync(abs)) continue;
     for (const name of readdirSync(abs)) {
       const rel = dir ? `${dir}/${name}` : name;
-      if (matchesEmbeddedPattern(patterns, rel) && statSync(join(abs, name)).isFile()) files.push(rel);
+      if (matchesEmbeddedPattern(patterns, rel) && statSync(join(abs, name)).isFile())
+        files.push(rel);
     }
   }
   return files.sort();
@@ -226,7 +237,12 @@ function readEmbeddedStamp(): EmbeddedStamp | undefined {
 }
 
 /** Copies the embedded file set from an extracted tree into kernel-snippets/linux-6.1/. */
-function installEmbeddedFrom(manifest: Manifest, sourceRoot: string, version: string, log: Log): void {
+function installEmbeddedFrom(
+  manifest: Manifest,
+  sourceRoot: string,
+  version: string,
+  log: Log,
+): void {
   const files = selectEmbedded(manifest, sourceRoot);
   const missing = unmatchedPatterns(manifest, files);
   if (missing.length) {
@@ -239,11 +255,18 @@ function installEmbeddedFrom(manifest: Manifest, sourceRoot: string, version: st
     mkdirSync(join(staging, file.split('/').slice(0, -1).join(sep)), { recursive: true });
     cpSync(join(sourceRoot, file), join(staging, file));
   }
-  const stamp: EmbeddedStamp = { version, source: sourceRoot, files: files.length, patterns: manifest.embeddedFiles.patterns };
+  const stamp: EmbeddedStamp = {
+    version,
+    source: sourceRoot,
+    files: files.length,
+    patterns: manifest.embeddedFiles.patterns,
+  };
   writeFileSync(join(staging, EMBEDDED_STAMP), JSON.stringify(stamp, null, 2));
   rmSync(dest, { recursive: true, force: true });
   renameSync(staging, dest);
-  log(`embedded sources: ${files.length} files of Linux ${version} in ${relative(process.cwd(), dest) || dest}`);
+  log(
+    `embedded sources: ${files.length} files of Linux ${version} in ${relative(process.cwd(), dest) || dest}`,
+  );
 }
 
 /** Makes sure kernel-snippets/linux-6.1/ holds the embedded set of the pinned 6.1 version. */
@@ -252,8 +275,13 @@ export async function ensureEmbedded(log: Log): Promise<string> {
   const tree = manifest.trees.find((t) => t.embedded);
   if (!tree) throw new FetchError('the manifest marks no tree as embedded');
   const stamp = readEmbeddedStamp();
-  const samePatterns = JSON.stringify(stamp?.patterns) === JSON.stringify(manifest.embeddedFiles.patterns);
-  if (stamp && samePatterns && (stamp.version === tree.version || cachedTrees(tree.series).length === 0)) {
+  const samePatterns =
+    JSON.stringify(stamp?.patterns) === JSON.stringify(manifest.embeddedFiles.patterns);
+  if (
+    stamp &&
+    samePatterns &&
+    (stamp.version === tree.version || cachedTrees(tree.series).length === 0)
+  ) {
     log(`embedded sources: Linux ${stamp.version}, ${stamp.files} files, up to date`);
     return embeddedRoot();
   }
@@ -271,8 +299,17 @@ export async function ensureEmbedded(log: Log): Promise<string> {
     mkdirSync(out);
     const members = manifest.embeddedFiles.patterns.map((p) => `${tree.topDir}/${p}`);
     log(`extracting the embedded set from ${tree.package} ${deb.version}…`);
-    const r = run('tar', ['-xJf', tarball, '-C', out, '--wildcards', '--no-wildcards-match-slash', ...members]);
-    if (!r.ok) throw new FetchError(`tar could not extract the embedded set from ${tarball}: ${r.out}`);
+    const r = run('tar', [
+      '-xJf',
+      tarball,
+      '-C',
+      out,
+      '--wildcards',
+      '--no-wildcards-match-slash',
+      ...members,
+    ]);
+    if (!r.ok)
+      throw new FetchError(`tar could not extract the embedded set from ${tarball}: ${r.out}`);
     installEmbeddedFrom(manifest, join(out, tree.topDir), deb.version, log);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -288,10 +325,14 @@ export async function ensureEmbedded(log: Log): Promise<string> {
  */
 export function useLocalTree(dir: string, log: Log): { series: string; version: string } {
   const version = readKernelVersion(dir);
-  if (!version) throw new FetchError(`${dir} is not a kernel tree: no Makefile with VERSION and PATCHLEVEL`);
+  if (!version)
+    throw new FetchError(`${dir} is not a kernel tree: no Makefile with VERSION and PATCHLEVEL`);
   const series = `${version.major}.${version.minor}`;
   mkdirSync(treesCacheDir(), { recursive: true });
-  writeFileSync(localTreeRecord(series), JSON.stringify({ path: dir, version: version.text }, null, 2));
+  writeFileSync(
+    localTreeRecord(series),
+    JSON.stringify({ path: dir, version: version.text }, null, 2),
+  );
   log(`Linux ${series}: using the local tree ${dir} (${version.text})`);
   const manifest = loadManifest();
   if (manifest.trees.some((t) => t.embedded && t.series === series)) {

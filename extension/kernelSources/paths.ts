@@ -17,7 +17,9 @@ export function packageRoot(): string {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'kernel-lens') {
+        if (
+          (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'kernel-lens'
+        ) {
           return dir;
         }
       } catch {
@@ -25,7 +27,8 @@ export function packageRoot(): string {
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find Kernel Lens's package.json above ${__dirname}`);
+    if (parent === dir)
+      throw new Error(`cannot find Kernel Lens's package.json above ${__dirname}`);
     dir = parent;
   }
 }

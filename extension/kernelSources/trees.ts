@@ -54,7 +54,9 @@ export function kernelTreePath(series: KernelSeries): string {
   const fromEnv = process.env[`KERNEL_LENS_TREE_${series.replace('.', '_')}`];
   if (fromEnv) {
     if (!existsSync(join(fromEnv, 'Makefile'))) {
-      throw new Error(`KERNEL_LENS_TREE_${series.replace('.', '_')}=${fromEnv} is not a kernel tree`);
+      throw new Error(
+        `KERNEL_LENS_TREE_${series.replace('.', '_')}=${fromEnv} is not a kernel tree`,
+      );
     }
     return fromEnv;
   }

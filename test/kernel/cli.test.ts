@@ -15,7 +15,11 @@ const scratch = mkdtempSync(join(tmpdir(), 'kernel-lens-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function run(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, KERNEL_LENS_CACHE: join(scratch, 'cache') }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, KERNEL_LENS_CACHE: join(scratch, 'cache') },
+    maxBuffer: 64 << 20,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -23,7 +27,17 @@ void describe('kernel-lens CLI on the embedded 6.1 sources', () => {
   void it('path connect --json: the chain through inet_stream_ops and tcp_prot', () => {
     const r = run('path', 'connect', '--json');
     assert.equal(r.code, 0, r.err);
-    const out = JSON.parse(r.out) as { entry: { display: string; file: string }; edges: { caller: string; callee: string; kind: string; via?: string; file: string; line: number }[] };
+    const out = JSON.parse(r.out) as {
+      entry: { display: string; file: string };
+      edges: {
+        caller: string;
+        callee: string;
+        kind: string;
+        via?: string;
+        file: string;
+        line: number;
+      }[];
+    };
     assert.equal(out.entry.display, 'SYSCALL_DEFINE3(connect)');
     assert.equal(out.entry.file, 'net/socket.c');
     const hops: [string, string, string | undefined][] = [
@@ -46,26 +60,38 @@ void describe('kernel-lens CLI on the embedded 6.1 sources', () => {
     const r = run('path', 'connect', '--depth', '3');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^SYSCALL_DEFINE3\(connect\)\s+net\/socket\.c:\d+/);
-    assert.match(r.out, /inet_stream_connect\s+net\/socket\.c:\d+\s+\[via inet_stream_ops\.connect @ net\/ipv4\/af_inet\.c:\d+\]/);
+    assert.match(
+      r.out,
+      /inet_stream_connect\s+net\/socket\.c:\d+\s+\[via inet_stream_ops\.connect @ net\/ipv4\/af_inet\.c:\d+\]/,
+    );
   });
 
   void it('impls and callers', () => {
     const impls = run('impls', 'proto_ops.connect', '--json');
     assert.equal(impls.code, 0, impls.err);
     const list = (JSON.parse(impls.out) as { impls: { function: string; via: string }[] }).impls;
-    assert.ok(list.some((i) => i.via === 'inet_stream_ops.connect' && i.function === 'inet_stream_connect'));
+    assert.ok(
+      list.some((i) => i.via === 'inet_stream_ops.connect' && i.function === 'inet_stream_connect'),
+    );
     assert.ok(list.some((i) => i.via === 'inet_dgram_ops.connect'));
     const callers = run('callers', 'inet_stream_connect', '--json');
     assert.equal(callers.code, 0, callers.err);
     const edges = (JSON.parse(callers.out) as { edges: { caller: string; via?: string }[] }).edges;
-    assert.ok(edges.some((e) => e.caller === '__sys_connect_file' && e.via === 'inet_stream_ops.connect'));
+    assert.ok(
+      edges.some((e) => e.caller === '__sys_connect_file' && e.via === 'inet_stream_ops.connect'),
+    );
   });
 
   void it('an unknown profile is an error, --profile none shows every candidate', () => {
     const none = run('path', '__sys_connect_file', '--depth', '1', '--profile', 'none', '--json');
     assert.equal(none.code, 0, none.err);
-    const targets = (JSON.parse(none.out) as { edges: { callee: string; via?: string }[] }).edges.filter((e) => e.via?.endsWith('.connect'));
-    assert.ok(targets.length > 2, `every proto_ops.connect in the embedded set (${targets.length})`);
+    const targets = (
+      JSON.parse(none.out) as { edges: { callee: string; via?: string }[] }
+    ).edges.filter((e) => e.via?.endsWith('.connect'));
+    assert.ok(
+      targets.length > 2,
+      `every proto_ops.connect in the embedded set (${targets.length})`,
+    );
     const bad = run('path', 'connect', '--profile', 'nonexistent');
     assert.equal(bad.code, 2);
     assert.match(bad.err, /no profile "nonexistent"/);
@@ -92,13 +118,22 @@ void describe('kernel-lens CLI on bad input', () => {
     mkdirSync(join(tree, 'net'), { recursive: true });
     mkdirSync(join(tree, 'include'), { recursive: true });
     writeFileSync(join(tree, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n');
-    writeFileSync(join(tree, 'net', 'socket.c'), 'int __sys_connect(int fd)\n{\n\treturn helper(fd);\n}\nint helper(int fd) { return fd; }\n');
+    writeFileSync(
+      join(tree, 'net', 'socket.c'),
+      'int __sys_connect(int fd)\n{\n\treturn helper(fd);\n}\nint helper(int fd) { return fd; }\n',
+    );
     writeFileSync(join(tree, 'net', 'broken.c'), 'int helper2(int x { ))) {{{ #if\n');
     writeFileSync(join(tree, 'net', 'blob.c'), Buffer.from([0, 1, 2, 3, 0, 255, 0]));
-    writeFileSync(join(tree, 'net', 'huge.c'), `int huge(void)\n{\n${'\tx++;\n'.repeat(1_000_000)}}\n`);
+    writeFileSync(
+      join(tree, 'net', 'huge.c'),
+      `int huge(void)\n{\n${'\tx++;\n'.repeat(1_000_000)}}\n`,
+    );
     const r = run('path', '__sys_connect', '--kernel', tree, '--profile', 'none', '--json');
     assert.equal(r.code, 0, r.err);
     const edges = (JSON.parse(r.out) as { edges: { callee: string }[] }).edges;
-    assert.deepEqual(edges.map((e) => e.callee), ['helper']);
+    assert.deepEqual(
+      edges.map((e) => e.callee),
+      ['helper'],
+    );
   });
 });

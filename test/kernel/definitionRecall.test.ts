@@ -13,12 +13,17 @@ import { extractFacts } from '../../extension/core/extract';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
 
 /** Names ctags reports for macro-generated definitions: the macro, not a C function. */
-const MACRO_DEFINED = /^(?:COMPAT_)?SYSCALL_DEFINE\d$|^BPF_CALL_\d$|^DEFINE_|^BTF_ID_|_FUNCS\d?$|^RB_DECLARE|^META_COLLECTOR$|^__(?:acquires|releases)$/;
+const MACRO_DEFINED =
+  /^(?:COMPAT_)?SYSCALL_DEFINE\d$|^BPF_CALL_\d$|^DEFINE_|^BTF_ID_|_FUNCS\d?$|^RB_DECLARE|^META_COLLECTOR$|^__(?:acquires|releases)$/;
 
 void describe('function definitions vs ctags (net/ of Linux 6.1)', () => {
   void it('finds at least 99% of what ctags finds', async (t) => {
     const root = kernelTreePath('6.1');
-    const out = execFileSync('ctags', ['-x', '--c-kinds=f', '--languages=C', '-R', 'net'], { cwd: root, maxBuffer: 1 << 30, encoding: 'utf8' });
+    const out = execFileSync('ctags', ['-x', '--c-kinds=f', '--languages=C', '-R', 'net'], {
+      cwd: root,
+      maxBuffer: 1 << 30,
+      encoding: 'utf8',
+    });
     const expected = new Map<string, Set<string>>();
     for (const line of out.split('\n')) {
       const m = /^(\S+)\s+function\s+\d+\s+(\S+)/.exec(line);
@@ -47,7 +52,9 @@ void describe('function definitions vs ctags (net/ of Linux 6.1)', () => {
     // Macro-generated names (BPF_CALL_2(...) { }) are not functions we could name either way;
     // they count as misses in the figure, and are listed apart.
     t.diagnostic(`ctags functions: ${total}; found: ${found}; recall ${recall.toFixed(2)}%`);
-    t.diagnostic(`missed, named after a defining macro by ctags (${macroNamed.length}): ${macroNamed.slice(0, 12).join(', ')}`);
+    t.diagnostic(
+      `missed, named after a defining macro by ctags (${macroNamed.length}): ${macroNamed.slice(0, 12).join(', ')}`,
+    );
     t.diagnostic(`missed otherwise (${missed.length}): ${missed.join(', ')}`);
     assert.ok(recall >= 99, `recall ${recall.toFixed(2)}% is under 99%`);
   });

@@ -17,13 +17,19 @@ export const SERIES: readonly KernelSeries[] = ['6.1', '6.12'];
 const opened = new Map<string, Promise<{ graph: CallGraph; profile: Profile; root: string }>>();
 
 /** The index of a whole tree (cached across runs in the index cache), with the TCP profile. */
-export function treeGraph(series: KernelSeries): Promise<{ graph: CallGraph; profile: Profile; root: string }> {
+export function treeGraph(
+  series: KernelSeries,
+): Promise<{ graph: CallGraph; profile: Profile; root: string }> {
   let p = opened.get(series);
   if (!p) {
     p = (async () => {
       const root = kernelTreePath(series);
       const index = await KernelIndex.open(root, { cacheDir: indexCacheDir() });
-      return { graph: new CallGraph(index), profile: bindProfile(index, readProfile(packageRoot(), 'tcp-ipv4')), root };
+      return {
+        graph: new CallGraph(index),
+        profile: bindProfile(index, readProfile(packageRoot(), 'tcp-ipv4')),
+        root,
+      };
     })();
     opened.set(series, p);
   }
@@ -38,7 +44,9 @@ export function treeGraph(series: KernelSeries): Promise<{ graph: CallGraph; pro
 export function lineInFunction(root: string, file: string, fn: string, needle: string): number {
   const lines = readFileSync(join(root, file), 'latin1').split('\n');
   const syscall = /^SYSCALL_DEFINE\d\((\w+)\)$/.exec(fn);
-  const head = syscall ? new RegExp(`^SYSCALL_DEFINE\\d\\(${syscall[1]},`) : new RegExp(`^(?:[A-Za-z_].*\\b)?${fn}\\(`);
+  const head = syscall
+    ? new RegExp(`^SYSCALL_DEFINE\\d\\(${syscall[1]},`)
+    : new RegExp(`^(?:[A-Za-z_].*\\b)?${fn}\\(`);
   const start = lines.findIndex((l) => head.test(l) && !l.trimEnd().endsWith(';'));
   if (start < 0) throw new Error(`${fn} is not defined in ${file}`);
   for (let i = start; i < lines.length; i++) {
@@ -49,9 +57,18 @@ export function lineInFunction(root: string, file: string, fn: string, needle: s
 }
 
 /** The line of `.field =` (or `.field\t=`) inside the initializer `name = {` in `file`. */
-export function initializerFieldLine(root: string, file: string, name: string, field: string): number {
+export function initializerFieldLine(
+  root: string,
+  file: string,
+  name: string,
+  field: string,
+): number {
   const lines = readFileSync(join(root, file), 'latin1').split('\n');
-  const start = lines.findIndex((l) => new RegExp(`\\b${name.replace('.', '\\.')}\\s*(?:__\\w+\\s*)?=\\s*(?:\\([^)]*\\)\\s*)?\\{`).test(l));
+  const start = lines.findIndex((l) =>
+    new RegExp(
+      `\\b${name.replace('.', '\\.')}\\s*(?:__\\w+\\s*)?=\\s*(?:\\([^)]*\\)\\s*)?\\{`,
+    ).test(l),
+  );
   if (start < 0) throw new Error(`no initializer ${name} in ${file}`);
   for (let i = start; i < lines.length; i++) {
     if (new RegExp(`^\\s*\\.${field}\\s*=`).test(lines[i]!)) return i + 1;

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { intOption, listOption, parseArgs, stringOption, UsageError } from '../../extension/cli/command';
+import {
+  intOption,
+  listOption,
+  parseArgs,
+  stringOption,
+  UsageError,
+} from '../../extension/cli/command';
 import { matchesEmbeddedPattern } from '../../extension/kernelSources/manifest';
 
 void describe('parseArgs', () => {

@@ -4,7 +4,8 @@ import { openGraph, requirePositional } from '../kernelOptions';
 
 export const implsCommand: CliCommand = {
   name: 'impls',
-  usage: 'impls <struct>.<field>   every initializer and assignment that stores a function in that field',
+  usage:
+    'impls <struct>.<field>   every initializer and assignment that stores a function in that field',
   async run(args) {
     const spec = requirePositional(args, '<struct>.<field> (e.g. proto_ops.connect)');
     const m = /^(?:(struct|union)\s+)?(\w+)\.(\w+)$/.exec(spec);
@@ -17,7 +18,9 @@ export const implsCommand: CliCommand = {
       return 0;
     }
     for (const i of impls) {
-      const where = i.functionFile ? `${i.functionFile}:${i.functionLine}` : '(not defined in this tree)';
+      const where = i.functionFile
+        ? `${i.functionFile}:${i.functionLine}`
+        : '(not defined in this tree)';
       console.log(`${i.function}  ${where}  [via ${i.via} @ ${i.file}:${i.line}]`);
     }
     console.log(`${impls.length} implementation(s) of ${structName}.${m[3]}`);

@@ -5,7 +5,8 @@ import { openGraph, profileOf, requirePositional } from '../kernelOptions';
 
 export const pathCommand: CliCommand = {
   name: 'path',
-  usage: 'path <function|syscall> [--profile tcp-ipv4|none] [--depth N]   calls below a function, through the ops tables',
+  usage:
+    'path <function|syscall> [--profile tcp-ipv4|none] [--depth N]   calls below a function, through the ops tables',
   async run(args) {
     const name = requirePositional(args, 'function or syscall name (e.g. connect)');
     const graph = await openGraph(args);
@@ -31,7 +32,8 @@ export const pathCommand: CliCommand = {
     }
     console.log(`${result.entry.display}  ${result.entry.file}:${result.entry.line}`);
     printTree(result.entry.display, result.edges, depth);
-    if (result.truncated) console.log('(stopped early: too many functions; lower --depth or use a profile)');
+    if (result.truncated)
+      console.log('(stopped early: too many functions; lower --depth or use a profile)');
     return 0;
   },
 };

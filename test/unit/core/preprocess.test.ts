@@ -11,18 +11,41 @@ function assertShape(input: string, output: string): void {
 
 void describe('preprocess', () => {
   void it('keeps the first branch of an #if chain and blanks the others (6.12 tcp_ipv4.c idiom)', () => {
-    const src = ['#ifdef CONFIG_TCP_AO', '\tif (key.ao_key) {', '#else', '\tif (0) {', '#endif', '\t} else {', '\t}'].join('\n');
+    const src = [
+      '#ifdef CONFIG_TCP_AO',
+      '\tif (key.ao_key) {',
+      '#else',
+      '\tif (0) {',
+      '#endif',
+      '\t} else {',
+      '\t}',
+    ].join('\n');
     const out = preprocess(src).text;
     assertShape(src, out);
     const lines = out.split('\n');
     assert.equal(lines[1], '\tif (key.ao_key) {');
     assert.equal(lines[3]!.trim(), '', 'the #else branch is blank');
     assert.equal(lines[0]!.trim(), '', 'directives are blank');
-    assert.equal((out.match(/\{/g) ?? []).length, (out.match(/\}/g) ?? []).length, 'braces balance');
+    assert.equal(
+      (out.match(/\{/g) ?? []).length,
+      (out.match(/\}/g) ?? []).length,
+      'braces balance',
+    );
   });
 
   void it('takes the #else of `#if 0` and of `#ifdef __ASSEMBLY__`', () => {
-    const src = ['#if 0', 'int a;', '#else', 'int b;', '#endif', '#ifdef __ASSEMBLY__', 'asm;', '#else', 'int c;', '#endif'].join('\n');
+    const src = [
+      '#if 0',
+      'int a;',
+      '#else',
+      'int b;',
+      '#endif',
+      '#ifdef __ASSEMBLY__',
+      'asm;',
+      '#else',
+      'int c;',
+      '#endif',
+    ].join('\n');
     const lines = preprocess(src).text.split('\n');
     assert.equal(lines[1]!.trim(), '');
     assert.equal(lines[3], 'int b;');
@@ -31,11 +54,19 @@ void describe('preprocess', () => {
   });
 
   void it('rewrites SYSCALL_DEFINEn headers into definitions at the same columns', () => {
-    const src = 'SYSCALL_DEFINE3(connect, int, fd, struct sockaddr __user *, uservaddr,\n\t\tint, addrlen)\n{\n}\n';
+    const src =
+      'SYSCALL_DEFINE3(connect, int, fd, struct sockaddr __user *, uservaddr,\n\t\tint, addrlen)\n{\n}\n';
     const { text, syscalls } = preprocess(src);
     assertShape(src, text);
-    assert.match(text.split('\n')[0]!, /^long\s+connect\( int\s+fd, struct sockaddr\s+\*\s+uservaddr,$/);
-    assert.equal(text.split('\n')[0]!.indexOf('connect'), src.indexOf('connect'), 'name keeps its column');
+    assert.match(
+      text.split('\n')[0]!,
+      /^long\s+connect\( int\s+fd, struct sockaddr\s+\*\s+uservaddr,$/,
+    );
+    assert.equal(
+      text.split('\n')[0]!.indexOf('connect'),
+      src.indexOf('connect'),
+      'name keeps its column',
+    );
     assert.deepEqual(syscalls, [{ name: 'connect', arity: 3, compat: false, line: 0, column: 0 }]);
   });
 
@@ -48,7 +79,8 @@ void describe('preprocess', () => {
   });
 
   void it('turns loop macros inside bodies into while loops', () => {
-    const src = 'void f(void)\n{\n\tlist_for_each_entry(pos, head, member) {\n\t\tg(pos);\n\t}\n\tsk_for_each(sk, head)\n\t\tg(sk);\n\th(x);\n}';
+    const src =
+      'void f(void)\n{\n\tlist_for_each_entry(pos, head, member) {\n\t\tg(pos);\n\t}\n\tsk_for_each(sk, head)\n\t\tg(sk);\n\th(x);\n}';
     const lines = preprocess(src).text.split('\n');
     assert.match(lines[2]!, /^\twhile\s+\(pos, head, member\) \{$/);
     assert.match(lines[5]!, /^\twhile\s+\(sk, head\)$/);
