@@ -42,6 +42,12 @@ export interface InitializationOptions {
   readonly locale?: string;
   /** Budget for one parse in milliseconds (kernelLens.server.parseTimeoutMs). */
   readonly parseTimeoutMs?: number;
+  /**
+   * The dispatch profile that picks the target of a call through an ops table for
+   * definition, hover and the call hierarchy (kernelLens.profile), e.g. "tcp-ipv4";
+   * "none" for every candidate. Absent: "tcp-ipv4".
+   */
+  readonly profile?: string;
 }
 
 // --- index status
@@ -114,6 +120,14 @@ export type CallProvenance =
       readonly table: string;
       readonly field: string;
       readonly initializer?: Location;
+      /**
+       * The core's provenance as written, e.g. "inet_stream_ops.connect" (initializer),
+       * "sock_init_data: sk->sk_data_ready = sock_def_readable" (assignment; table is then
+       * the assigning function), "NF_HOOK.okfn" (argument: function.parameter),
+       * "INDIRECT_CALL" (hint).
+       */
+      readonly via: string;
+      readonly viaKind: 'initializer' | 'assignment' | 'argument' | 'hint';
     };
 
 export interface CallGraphEdge {

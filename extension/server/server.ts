@@ -25,13 +25,29 @@ import { loadC } from '../core/cParser';
 import { preprocess } from '../core/preprocess';
 import type { InitializationOptions } from '../protocol/lsp';
 import type { ServerContext, ServerFeature } from './context';
+import { callHierarchy } from './callHierarchy';
+import { definition } from './definition';
 import { documentSymbols } from './documentSymbols';
+import { hover } from './hover';
+import { implementation } from './implementation';
+import { lensRequests } from './lensRequests';
+import { references } from './references';
+import { workspaceSymbols } from './workspaceSymbols';
 import { IndexStatusReporter } from './indexStatus';
 import { KernelIndexService, kernelRootFromWorkspace } from './kernelIndex';
 import { Trees } from './trees';
 
 /** Every feature of the server, in registration order. */
-const FEATURES: readonly ServerFeature[] = [documentSymbols];
+const FEATURES: readonly ServerFeature[] = [
+  documentSymbols,
+  definition,
+  implementation,
+  callHierarchy,
+  hover,
+  references,
+  workspaceSymbols,
+  lensRequests,
+];
 
 /** Trees kept at once; an open kernel file's tree is 1-10 MB of wasm heap. */
 const TREE_CAPACITY = 64;
