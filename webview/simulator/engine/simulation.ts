@@ -239,6 +239,9 @@ class Program {
 
 // --- the world
 
+/** The outer frames of close(): the socket layer's release down to TCP's close. */
+const CLOSE: CodePoint[] = ['inet_release.close', 'tcp_close.inner'];
+
 const POLL = {
   IN: 0x1,
   OUT: 0x4,
@@ -405,14 +408,24 @@ class World {
     this.snapshots.push(this.snapshot());
   }
 
-  private setState(sk: Sock, to: TcpState, frames: CodePoint[], key = 'state.change'): void {
+  /**
+   * A TCP state change. Most go through tcp_set_state; a few store the state directly
+   * (inet_csk_listen_start, the TIME_WAIT sock of inet_twsk_alloc): `direct`.
+   */
+  private setState(
+    sk: Sock,
+    to: TcpState,
+    frames: CodePoint[],
+    key = 'state.change',
+    direct = false,
+  ): void {
     const from = sk.state;
     if (from === to) return;
     sk.state = to;
     this.record(
       sk.host.name,
       'state',
-      stack(...frames, 'tcp_set_state.store'),
+      stack(...frames, ...(direct ? [] : (['tcp_set_state.store'] as const))),
       key,
       { socket: sk.name, from, to },
       {
@@ -1215,7 +1228,7 @@ class World {
     this.record(
       lsk.host.name,
       'state',
-      stack(...frames, 'tcp_set_state.store'),
+      stack(...frames),
       'child.new',
       { socket: child.name },
       {
@@ -1620,7 +1633,7 @@ class World {
   }
 
   private enterTimeWait(sk: Sock, frames: CodePoint[]): void {
-    this.setState(sk, 'TIME_WAIT', [...frames, 'tcp_time_wait.tw']);
+    this.setState(sk, 'TIME_WAIT', [...frames, 'tcp_time_wait.tw'], 'state.change', true);
     this.arm(sk, 'timewait', M.TCP_TIMEWAIT_LEN, () => {
       this.record(
         sk.host.name,
@@ -1631,7 +1644,7 @@ class World {
         { timer: 'timewait' },
       );
       sk.host.socks = sk.host.socks.filter((s) => s !== sk);
-      this.setState(sk, 'CLOSE', ['tw_timer_handler.kill']);
+      this.setState(sk, 'CLOSE', ['tw_timer_handler.kill'], 'state.change', true);
     });
   }
 
@@ -1887,7 +1900,7 @@ class World {
           'socket',
           'AF_INET, SOCK_STREAM, 0',
           { result: sk.fd },
-          stack('inet_create.alloc'),
+          stack('__sock_create.create', 'inet_create.alloc'),
           'syscall.socket',
         );
         return 'next';
@@ -1900,7 +1913,7 @@ class World {
           'fcntl',
           `fd=${sk.fd}, F_SETFL, O_NONBLOCK`,
           { result: 0 },
-          stack('setfl.flags'),
+          stack('do_fcntl.setfl', 'setfl.flags'),
           'syscall.nonblock',
         );
         return 'next';
@@ -1954,7 +1967,7 @@ class World {
           'bind',
           `fd=${sk.fd}, ${host.name}:${port}`,
           out,
-          stack('__inet_bind.get_port'),
+          stack('__sys_bind.ops', '__inet_bind.get_port'),
           out.result === 0 ? 'syscall.bind' : 'syscall.bind.error',
         );
         return this.afterCall(op, out);
@@ -1972,10 +1985,18 @@ class World {
           'listen',
           `fd=${sk.fd}, ${asked}`,
           { result: 0 },
-          stack('__sys_listen.clamp', 'inet_csk_listen_start.state'),
+          backlog === asked
+            ? stack('__sys_listen.ops', 'inet_listen.start', 'inet_csk_listen_start.state')
+            : stack('__sys_listen.clamp'),
           backlog === asked ? 'syscall.listen' : 'syscall.listen.clamped',
         );
-        this.setState(sk, 'LISTEN', ['inet_csk_listen_start.state']);
+        this.setState(
+          sk,
+          'LISTEN',
+          ['__sys_listen.ops', 'inet_listen.start', 'inet_csk_listen_start.state'],
+          'state.change',
+          true,
+        );
         return 'next';
       }
       case 'accept':
@@ -2064,7 +2085,7 @@ class World {
         'accept',
         args,
         out,
-        stack('inet_csk_accept.remove'),
+        stack('do_accept.ops', 'inet_accept.prot', 'inet_csk_accept.remove'),
         out.result >= 0 ? 'syscall.accept' : 'syscall.accept.error',
       );
     const first = attempt();
@@ -2079,12 +2100,18 @@ class World {
         'accept',
         args,
         out,
-        stack('inet_csk_accept.eagain'),
+        stack('do_accept.ops', 'inet_accept.prot', 'inet_csk_accept.eagain'),
         'syscall.accept.eagain',
       );
       return this.afterCall(op, out);
     }
-    this.recordBlock(p, 'accept', args, stack('inet_csk_accept.wait'), 'syscall.accept.block');
+    this.recordBlock(
+      p,
+      'accept',
+      args,
+      stack('do_accept.ops', 'inet_accept.prot', 'inet_csk_accept.wait'),
+      'syscall.accept.block',
+    );
     const deadline =
       op.timeout_ms === undefined
         ? undefined
@@ -2097,7 +2124,7 @@ class World {
                 'accept',
                 args,
                 out,
-                stack('inet_csk_accept.eagain'),
+                stack('do_accept.ops', 'inet_accept.prot', 'inet_csk_accept.eagain'),
                 'syscall.accept.timeout',
               );
               return out;
@@ -2127,7 +2154,14 @@ class World {
     switch (sk.ss) {
       case 'CONNECTED': {
         const out = { result: -1, errno: 'EISCONN' };
-        this.recordCall(p, 'connect', args, out, stack(`${F}.eisconn`), 'syscall.connect.eisconn');
+        this.recordCall(
+          p,
+          'connect',
+          args,
+          out,
+          stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.eisconn`),
+          'syscall.connect.eisconn',
+        );
         return this.afterCall(op, out);
       }
       case 'CONNECTING':
@@ -2141,7 +2175,7 @@ class World {
             'connect',
             args,
             out,
-            stack(`${F}.eisconn`),
+            stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.eisconn`),
             'syscall.connect.eisconn',
           );
           return this.afterCall(op, out);
@@ -2158,7 +2192,14 @@ class World {
         const out = { result: -1, errno: sk.err ?? 'ECONNABORTED' };
         sk.err = undefined;
         sk.ss = 'UNCONNECTED';
-        this.recordCall(p, 'connect', args, out, stack(`${F}.sock_error`), 'syscall.connect.error');
+        this.recordCall(
+          p,
+          'connect',
+          args,
+          out,
+          stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.sock_error`),
+          'syscall.connect.error',
+        );
         return out;
       }
       sk.ss = 'CONNECTED';
@@ -2167,7 +2208,7 @@ class World {
         'connect',
         args,
         { result: 0 },
-        stack(`${F}.connected`),
+        stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.connected`),
         'syscall.connect',
       );
       return { result: 0 };
@@ -2189,7 +2230,13 @@ class World {
       const out = finish();
       return this.afterCall(op, out);
     }
-    this.recordBlock(p, 'connect', args, stack(`${F}.wait`), 'syscall.connect.block');
+    this.recordBlock(
+      p,
+      'connect',
+      args,
+      stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.wait`),
+      'syscall.connect.block',
+    );
     return this.block(p, op, `connect(${args})`, () =>
       sk.state === 'SYN_SENT' || sk.state === 'SYN_RECV' ? 'block' : finish(),
     );
@@ -2197,7 +2244,11 @@ class World {
 
   /** tcp_v4_connect: port, ISN, SYN_SENT; tcp_connect: the SYN and its timer. */
   private tcpV4Connect(sk: Sock, target: Host, port: number): void {
-    const base: CodePoint[] = ['__inet_stream_connect.connect'];
+    const base: CodePoint[] = [
+      '__sys_connect_file.ops',
+      'inet_stream_connect.inner',
+      '__inet_stream_connect.connect',
+    ];
     sk.remote = { host: target.name, ip: target.ip, port };
     if (sk.lport === 0) sk.lport = this.ephemeralPort(sk.host);
     sk.iss = this.newIsn();
@@ -2257,7 +2308,7 @@ class World {
         result: 1,
         revents: pollNames(this.pollMask(sk) & (want | POLL.ERR | POLL.HUP)),
       };
-      this.recordCall(p, 'poll', args, out, stack(point()), 'syscall.poll');
+      this.recordCall(p, 'poll', args, out, stack('sock_poll.ops', point()), 'syscall.poll');
       return out;
     };
     if (ready()) {
@@ -2270,12 +2321,12 @@ class World {
         'poll',
         args,
         { result: 0, revents: '0' },
-        stack(point()),
+        stack('sock_poll.ops', point()),
         'syscall.poll.timeout',
       );
       return 'next';
     }
-    this.recordBlock(p, 'poll', args, stack('tcp_poll.out'), 'syscall.poll.block');
+    this.recordBlock(p, 'poll', args, stack('sock_poll.ops', 'tcp_poll.out'), 'syscall.poll.block');
     const deadline =
       timeout < 0
         ? undefined
@@ -2283,7 +2334,14 @@ class World {
             ms: timeout,
             outcome: () => {
               const out = { result: 0, revents: '0' };
-              this.recordCall(p, 'poll', args, out, stack('tcp_poll.out'), 'syscall.poll.timeout');
+              this.recordCall(
+                p,
+                'poll',
+                args,
+                out,
+                stack('sock_poll.ops', 'tcp_poll.out'),
+                'syscall.poll.timeout',
+              );
               return out;
             },
           };
@@ -2309,7 +2367,7 @@ class World {
         sk,
         PSH | ACK,
         data,
-        stack('tcp_sendmsg_locked.push', '__tcp_transmit_skb.queue_xmit'),
+        stack('tcp_sendmsg.locked', 'tcp_sendmsg_locked.push', '__tcp_transmit_skb.queue_xmit'),
         'send.data',
       );
       return { result: data.length };
@@ -2320,7 +2378,10 @@ class World {
         'send',
         args,
         out,
-        stack(out.errno === 'EPIPE' ? 'tcp_sendmsg_locked.epipe' : 'tcp_sendmsg_locked.push'),
+        stack(
+          'tcp_sendmsg.locked',
+          out.errno === 'EPIPE' ? 'tcp_sendmsg_locked.epipe' : 'tcp_sendmsg_locked.push',
+        ),
         out.result >= 0 ? 'syscall.send' : 'syscall.send.error',
       );
     const first = attempt();
@@ -2328,7 +2389,13 @@ class World {
       done(first);
       return this.afterCall(op, first);
     }
-    this.recordBlock(p, 'send', args, stack('tcp_sendmsg_locked.push'), 'syscall.send.block');
+    this.recordBlock(
+      p,
+      'send',
+      args,
+      stack('tcp_sendmsg.locked', 'tcp_sendmsg_locked.push'),
+      'syscall.send.block',
+    );
     return this.block(p, op, `send(${args})`, () => {
       const out = attempt();
       if (out !== 'block') done(out);
@@ -2368,7 +2435,7 @@ class World {
         'recv',
         args,
         out,
-        stack(point),
+        stack('tcp_recvmsg.locked', point),
         out.result > 0
           ? 'syscall.recv'
           : out.result === 0
@@ -2380,7 +2447,13 @@ class World {
       done(first);
       return this.afterCall(op, first);
     }
-    this.recordBlock(p, 'recv', args, stack(`${F}.wait`), 'syscall.recv.block');
+    this.recordBlock(
+      p,
+      'recv',
+      args,
+      stack('tcp_recvmsg.locked', `${F}.wait`),
+      'syscall.recv.block',
+    );
     const deadline =
       op.timeout_ms === undefined
         ? undefined
@@ -2388,7 +2461,14 @@ class World {
             ms: this.ref(op.timeout_ms),
             outcome: () => {
               const out = { result: -1, errno: 'EAGAIN' };
-              this.recordCall(p, 'recv', args, out, stack(`${F}.wait`), 'syscall.recv.timeout');
+              this.recordCall(
+                p,
+                'recv',
+                args,
+                out,
+                stack('tcp_recvmsg.locked', `${F}.wait`),
+                'syscall.recv.timeout',
+              );
               return out;
             },
           };
@@ -2412,19 +2492,26 @@ class World {
     p.host.fds.delete(fd);
     p.names.delete(name);
     if (key === 'exit.close') {
-      this.record(p.host.name, 'state', stack('__tcp_close.close_state'), key, {
+      this.record(p.host.name, 'state', stack(...CLOSE, '__tcp_close.close_state'), key, {
         fd,
         socket: sk.name,
       });
     } else {
-      this.recordCall(p, 'close', `fd=${fd}`, { result: 0 }, stack('__tcp_close.close_state'), key);
+      this.recordCall(
+        p,
+        'close',
+        `fd=${fd}`,
+        { result: 0 },
+        stack(...CLOSE, '__tcp_close.close_state'),
+        key,
+      );
     }
     sk.orphan = true;
     sk.fd = undefined;
     const F = '__tcp_close';
     switch (sk.state) {
       case 'LISTEN': {
-        this.setState(sk, 'CLOSE', [`${F}.listen`]);
+        this.setState(sk, 'CLOSE', [...CLOSE, `${F}.listen`]);
         // inet_csk_listen_stop: every child still queued is disconnected (RST if synchronized).
         // Request socks stay until their timer finds the listener gone.
         for (const child of sk.acceptQ.splice(0)) {
@@ -2457,7 +2544,7 @@ class World {
       }
       case 'SYN_SENT':
       case 'CLOSE':
-        this.tcpDone(sk, [`${F}.close_state`]);
+        this.tcpDone(sk, [...CLOSE, `${F}.close_state`]);
         sk.host.socks = sk.host.socks.filter((s) => s !== sk);
         return;
       default:
@@ -2470,12 +2557,12 @@ class World {
         RST | ACK,
         sk.sndNxt,
         new Uint8Array(0),
-        stack(`${F}.close_state`, 'tcp_disconnect.reset'),
+        stack(...CLOSE, `${F}.close_state`, 'tcp_disconnect.reset'),
         'send.rst.unread',
         { socket: sk.name, bytes: sk.recvQ.length },
       );
       sk.recvQ = [];
-      this.tcpDone(sk, [`${F}.close_state`]);
+      this.tcpDone(sk, [...CLOSE, `${F}.close_state`]);
       return;
     }
     // tcp_close_state: ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT -> LAST_ACK, then tcp_send_fin.
@@ -2486,14 +2573,14 @@ class World {
     };
     const to = next[sk.state];
     if (!to) return;
-    this.setState(sk, to, [`${F}.close_state`]);
+    this.setState(sk, to, [...CLOSE, `${F}.close_state`]);
     sk.sndShutdown = true;
     sk.finSent = true;
     this.sendData(
       sk,
       FIN | ACK,
       new Uint8Array(0),
-      stack(`${F}.fin`, 'tcp_send_fin.push'),
+      stack(...CLOSE, `${F}.fin`, 'tcp_send_fin.push'),
       'send.fin',
     );
   }
