@@ -172,7 +172,7 @@ void describe('scenarios', () => {
       () => undefined,
     );
     assert.deepEqual(unresolved.steps[0]!.stack[0], {
-      function: 'inet_create',
+      function: '__sock_create',
       file: '',
       line: 0,
       unresolved: 'no tree',
