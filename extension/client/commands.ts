@@ -14,6 +14,7 @@ export const COMMANDS = {
   openEmbeddedSources: 'kernelLens.openEmbeddedSources',
   showLog: 'kernelLens.showLog',
   restartServer: 'kernelLens.restartServer',
+  stopServer: 'kernelLens.stopServer',
   showIndexStatus: 'kernelLens.showIndexStatus',
 } as const;
 
@@ -33,6 +34,7 @@ export function registerCommands(
     },
     [COMMANDS.showLog]: { needsServer: false, run: () => log.show() },
     [COMMANDS.restartServer]: { needsServer: false, run: () => server.restart() },
+    [COMMANDS.stopServer]: { needsServer: true, run: () => server.stop() },
     [COMMANDS.showIndexStatus]: {
       needsServer: true,
       async run(client) {

@@ -65,4 +65,35 @@ void describe('Kernel Lens in VS Code (en)', { timeout: 240_000 }, () => {
       await page.keyboard.press('Escape');
     }
   });
+
+  void it('shows the outline of net/socket.c with its ops tables', async () => {
+    const { page } = session;
+    await page.locator('.pane-header', { hasText: 'Outline' }).click();
+    const row = page.locator('.outline-pane .monaco-list-row', { hasText: 'socket_file_ops' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await session.shot('en-outline');
+  });
+
+  void it('answers Show Index Status from the server', async () => {
+    const { page } = session;
+    await runCommand(page, 'Kernel Lens: Show Index Status');
+    const toast = page.locator('.notification-toast', { hasText: /Kernel Lens: ready\. Linux 6\.1\.\d+ at / });
+    await toast.waitFor({ timeout: 30_000 });
+    // The close button shows on hover only.
+    await toast.hover();
+    await toast.locator('.codicon-notifications-clear').click();
+    await toast.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  void it('keeps its commands while the server is down, says so, and restarts it', async () => {
+    const { page } = session;
+    await runCommand(page, 'Kernel Lens: Stop Language Server');
+    await statusItem(page, 'Kernel Lens: server stopped').waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Kernel Lens: Show Index Status');
+    const toast = page.locator('.notification-toast', { hasText: 'the language server is not running' });
+    await toast.waitFor({ timeout: 30_000 });
+    await session.shot('en-server-down');
+    await toast.locator('.monaco-button', { hasText: 'Restart Server' }).click();
+    await statusItem(page, /Kernel Lens: Linux 6\.1\.\d+ indexed/).waitFor({ timeout: 60_000 });
+  });
 });
