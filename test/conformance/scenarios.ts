@@ -57,7 +57,10 @@ export const SERVER_PORT = 8080;
 export const ATTACKER_IP = '192.0.2.200';
 /** The simultaneous-open scenario's client port (both sides bind). */
 export const SIMOPEN_CLIENT_PORT = 9090;
-/** The syn-flood client starts this late (the model's start_ms). */
+/** Clients start this late (the model's start_ms for every client host). */
+export const CLIENT_START_MS = 10;
+/** The syn-flood attacker and client start this late (the model's start_ms). */
+export const FLOOD_ATTACKER_START_MS = 10;
 export const FLOOD_CLIENT_START_MS = 100;
 
 export interface HostSpec {
@@ -175,6 +178,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
   ];
   const syncntOp = syncnt > 0 ? [`syncnt:c:${syncnt}`] : []; // the model skips syncnt 0
   const connect = `connect:c:${server}`;
+  const clientStart = `at:${CLIENT_START_MS}`;
   /** The server of normal, nonblocking and syn-loss: accept, read to EOF, close both. */
   const echoServer = (end: number): string[] => [
     ...listen,
@@ -184,7 +188,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
     'close:c',
     'close:s',
   ];
-  const sendingClient = ['at:0', 'socket:c', ...syncntOp, connect, 'send:c:hello', 'close:c'];
+  const sendingClient = [clientStart, 'socket:c', ...syncntOp, connect, 'send:c:hello', 'close:c'];
   const synDrop = (first: number | undefined): string => {
     const match = `ip saddr ${clientIp(1)} ip daddr ${SERVER_IP} tcp flags == syn`;
     return first === undefined
@@ -209,14 +213,14 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
       return {
         ...base,
         hosts: [...hosts, ...clientHosts(1)],
-        actors: [{ host: 'client', actions: ['at:0', 'socket:c', connect] }],
+        actors: [{ host: 'client', actions: [clientStart, 'socket:c', connect] }],
         endMs: 300 + 2 * rtt,
       };
     case 'nonblocking': {
       // EINPROGRESS, EALREADY, poll, SO_ERROR, EISCONN twice, then data and close.
       const endMs = 500 + 4 * rtt;
       const client = [
-        'at:0',
+        clientStart,
         'socket:c',
         'nonblock:c',
         `?${connect}`,
@@ -243,7 +247,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
           {
             host: 'client',
             actions: [
-              'at:0',
+              clientStart,
               'socket:c',
               'nonblock:c',
               `?${connect}`,
@@ -266,7 +270,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
         actors.push({
           host: clientName(i),
           actions: [
-            `at:${(i - 1) * interval}`,
+            `at:${CLIENT_START_MS + (i - 1) * interval}`,
             'socket:c',
             ...sourceFor(i, 'c'),
             ...syncntOp,
@@ -303,7 +307,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
         hosts: [...hosts, ...clientHosts(1)],
         actors: [
           { host: 'server', actions: [...listen, `hold:${endMs + 1000}`] },
-          { host: 'client', actions: ['at:0', 'socket:c', ...syncntOp, connect] },
+          { host: 'client', actions: [clientStart, 'socket:c', ...syncntOp, connect] },
         ],
         endMs,
       };
@@ -340,7 +344,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
         actors.push({
           host: clientName(i),
           actions: [
-            `at:${(i - 1) * interval}`,
+            `at:${CLIENT_START_MS + (i - 1) * interval}`,
             'socket:c',
             ...sourceFor(i, 'c'),
             connect,
@@ -355,7 +359,10 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
       // The attacker's address never answers: its namespace drops what comes back to it.
       const syns = p['flood_syns'] ?? 32;
       const every = p['flood_interval_ms'] ?? 1;
-      const endMs = Math.max(FLOOD_CLIENT_START_MS, (syns - 1) * every) + 500 + 4 * rtt;
+      const endMs =
+        Math.max(FLOOD_CLIENT_START_MS, FLOOD_ATTACKER_START_MS + (syns - 1) * every) +
+        500 +
+        4 * rtt;
       return {
         ...base,
         clientRules: [`ip daddr ${ATTACKER_IP} drop`],
@@ -363,7 +370,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
         // The model's attacker: Linux's SYN options, window 64240, ports from 20000.
         flood: {
           host: 'attacker',
-          atMs: 0,
+          atMs: FLOOD_ATTACKER_START_MS,
           firstPort: 20000,
           count: syns,
           intervalUs: Math.round(every * 1000),
