@@ -11,6 +11,8 @@ export interface Settings {
   readonly kernelRoot: string;
   /** kernelLens.server.parseTimeoutMs */
   readonly parseTimeoutMs: number;
+  /** kernelLens.profile: the dispatch profile, e.g. "tcp-ipv4"; "none" = every candidate. */
+  readonly profile: string;
 }
 
 export function readSettings(): Settings {
@@ -18,8 +20,13 @@ export function readSettings(): Settings {
   return {
     kernelRoot: config.get<string>('kernelRoot', '').trim(),
     parseTimeoutMs: config.get<number>('server.parseTimeoutMs', 5000),
+    profile: config.get<string>('profile', 'tcp-ipv4').trim() || 'tcp-ipv4',
   };
 }
 
 /** Settings the server reads only at start: changing one restarts it. */
-export const RESTART_KEYS = ['kernelLens.kernelRoot', 'kernelLens.server.parseTimeoutMs'];
+export const RESTART_KEYS = [
+  'kernelLens.kernelRoot',
+  'kernelLens.server.parseTimeoutMs',
+  'kernelLens.profile',
+];

@@ -18,7 +18,8 @@ import { readSettings } from './config';
 import { chooseKernelRoot } from './kernelRoot';
 
 /** What the status bar and progress show: the server's own status, or why there is none. */
-export type ServerStatus = IndexStatusParams | { readonly state: 'stopped'; readonly message?: string };
+export type ServerStatus =
+  IndexStatusParams | { readonly state: 'stopped'; readonly message?: string };
 
 export class LanguageServer implements vscode.Disposable {
   private _client: LanguageClient | undefined;
@@ -60,6 +61,7 @@ export class LanguageServer implements vscode.Disposable {
       ...(kernelRoot ? { kernelRoot } : {}),
       locale: vscode.env.language,
       parseTimeoutMs: settings.parseTimeoutMs,
+      profile: settings.profile,
     };
     const clientOptions: LanguageClientOptions = {
       // .c files are "c"; VS Code gives .h files to "cpp", so headers are matched by name.
