@@ -40,7 +40,12 @@ export function registerCommands(
       async run(client) {
         const status = await client.sendRequest(getIndexStatus);
         const root = status.root
-          ? vscode.l10n.t('Linux {0} at {1} ({2})', status.root.version ?? '?', status.root.path, status.root.source)
+          ? vscode.l10n.t(
+              'Linux {0} at {1} ({2})',
+              status.root.version ?? '?',
+              status.root.path,
+              status.root.source,
+            )
           : vscode.l10n.t('No kernel tree');
         void vscode.window.showInformationMessage(
           vscode.l10n.t('Kernel Lens: {0}. {1}', status.state, root),
@@ -57,7 +62,9 @@ export function registerCommands(
         log.warn(`${id}: the language server is not running`);
         const restart = vscode.l10n.t('Restart Server');
         const choice = await vscode.window.showWarningMessage(
-          vscode.l10n.t('Kernel Lens: the language server is not running, so this command cannot run now.'),
+          vscode.l10n.t(
+            'Kernel Lens: the language server is not running, so this command cannot run now.',
+          ),
           restart,
         );
         if (choice === restart) await server.restart();

@@ -58,7 +58,10 @@ export async function openEmbeddedSources(
   // Opening a workspace reloads the window; the new window's activation opens the file.
   await context.globalState.update(OPEN_AFTER_RELOAD, first.toString());
   log.info(`opening the embedded sources: ${workspaceFileOf(context)}`);
-  await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(workspaceFileOf(context)));
+  await vscode.commands.executeCommand(
+    'vscode.openFolder',
+    vscode.Uri.file(workspaceFileOf(context)),
+  );
 }
 
 /** On activation: finish what the command started before the window reloaded. */

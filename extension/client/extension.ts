@@ -13,7 +13,9 @@ import { registerStatusBar } from './statusBar';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = createLog(context);
-  log.info(`Kernel Lens ${String(context.extension.packageJSON.version)} activating (${vscode.env.language})`);
+  log.info(
+    `Kernel Lens ${String(context.extension.packageJSON.version)} activating (${vscode.env.language})`,
+  );
 
   const server = new LanguageServer(context, log);
   context.subscriptions.push(server);

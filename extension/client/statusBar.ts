@@ -4,10 +4,17 @@ import { COMMANDS } from './commands';
 import type { LanguageServer, ServerStatus } from './languageServer';
 
 export function registerStatusBar(context: vscode.ExtensionContext, server: LanguageServer): void {
-  const item = vscode.window.createStatusBarItem('kernelLens.status', vscode.StatusBarAlignment.Left, 10);
+  const item = vscode.window.createStatusBarItem(
+    'kernelLens.status',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
   item.name = vscode.l10n.t('Kernel Lens Index');
   item.command = COMMANDS.showLog;
-  context.subscriptions.push(item, server.onDidChangeStatus((s) => render(item, s)));
+  context.subscriptions.push(
+    item,
+    server.onDidChangeStatus((s) => render(item, s)),
+  );
   render(item, server.status);
   item.show();
 }
@@ -45,7 +52,9 @@ function render(item: vscode.StatusBarItem, status: ServerStatus): void {
       break;
   }
   const lines = [
-    root ? vscode.l10n.t('Kernel tree: {0} ({1})', root.path, root.source) : vscode.l10n.t('No kernel tree'),
+    root
+      ? vscode.l10n.t('Kernel tree: {0} ({1})', root.path, root.source)
+      : vscode.l10n.t('No kernel tree'),
   ];
   if (status.message) lines.push(status.message);
   lines.push(vscode.l10n.t('Click to show the log.'));

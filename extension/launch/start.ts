@@ -11,12 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheHome, packageRoot } from '../kernelSources/paths';
-import {
-  ensureCodeServer,
-  installExtension,
-  makeProfile,
-  startCodeServer,
-} from './codeServer';
+import { ensureCodeServer, installExtension, makeProfile, startCodeServer } from './codeServer';
 
 const root = packageRoot();
 const vsix = join(root, 'kernel-lens.vsix');

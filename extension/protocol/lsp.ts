@@ -84,7 +84,9 @@ export interface IndexStatusParams {
 export const indexStatus = new NotificationType<IndexStatusParams>('kernelLens/indexStatus');
 
 /** Client -> server: the current index status, for a client that connected late. */
-export const getIndexStatus = new RequestType0<IndexStatusParams, void>('kernelLens/getIndexStatus');
+export const getIndexStatus = new RequestType0<IndexStatusParams, void>(
+  'kernelLens/getIndexStatus',
+);
 
 // --- call graph (for the call-graph webview)
 

@@ -141,13 +141,17 @@ function nest(flat: Flat[]): DocumentSymbol[] {
       continue;
     }
     last = item;
-    while (stack.length && compare(stack[stack.length - 1]!.symbol.range.end, item.symbol.range.start) <= 0) {
+    while (
+      stack.length &&
+      compare(stack[stack.length - 1]!.symbol.range.end, item.symbol.range.start) <= 0
+    ) {
       stack.pop();
     }
     const parent = stack[stack.length - 1];
     if (item.kind === 'field' && parent?.kind !== 'ops') continue;
     // Ops tables are file-scope; `struct msghdr msg = { .msg_flags = 0 }` in a body is not one.
-    if (item.kind === 'ops' && (parent?.kind === 'function' || parent?.kind === 'syscall')) continue;
+    if (item.kind === 'ops' && (parent?.kind === 'function' || parent?.kind === 'syscall'))
+      continue;
     if (parent) (parent.symbol.children ??= []).push(item.symbol);
     else roots.push(item.symbol);
     stack.push(item);

@@ -32,7 +32,12 @@ export function kernelRootFromWorkspace(params: InitializeParams): KernelRootInf
     const path = fileURLToPath(uri);
     if (whyNotKernelTree(path)) continue;
     const version = readKernelVersion(path)?.text;
-    return { path, uri: pathToFileURL(path).href, ...(version ? { version } : {}), source: 'workspace' };
+    return {
+      path,
+      uri: pathToFileURL(path).href,
+      ...(version ? { version } : {}),
+      source: 'workspace',
+    };
   }
   return undefined;
 }
@@ -77,7 +82,11 @@ export class KernelIndexService {
         });
         return index;
       } catch (err) {
-        this.status.set({ state: 'failed', root, message: `indexing ${root.path} failed: ${(err as Error).message}` });
+        this.status.set({
+          state: 'failed',
+          root,
+          message: `indexing ${root.path} failed: ${(err as Error).message}`,
+        });
         return undefined;
       }
     })();
@@ -96,7 +105,8 @@ export class KernelIndexService {
     const opened = new Map<string, number>();
     documents.onDidOpen((e) => opened.set(e.document.uri, e.document.version));
     documents.onDidChangeContent((e) => {
-      if (opened.get(e.document.uri) !== e.document.version) update(e.document, e.document.getText());
+      if (opened.get(e.document.uri) !== e.document.version)
+        update(e.document, e.document.getText());
     });
     documents.onDidSave((e) => update(e.document, undefined));
     documents.onDidClose((e) => {

@@ -151,9 +151,11 @@ connection.listen();
 
 /** Send console output to the client's log instead of stdout (see the header). */
 function redirectConsole(): void {
+  /* eslint-disable no-console -- this is the redirect that lets the rule hold elsewhere */
   console.log = (...args: unknown[]) => connection.console.log(args.map(String).join(' '));
   console.info = (...args: unknown[]) => connection.console.info(args.map(String).join(' '));
   console.warn = (...args: unknown[]) => connection.console.warn(args.map(String).join(' '));
   console.error = (...args: unknown[]) => connection.console.error(args.map(String).join(' '));
   console.debug = console.log;
+  /* eslint-enable no-console */
 }

@@ -30,7 +30,12 @@ export const OUTPUT = join(ROOT, 'test-output', 'e2e');
 const VSIX = join(OUTPUT, 'kernel-lens.vsix');
 
 /** Files whose change makes the test .vsix stale. */
-const VSIX_INPUTS = ['dist/client.js', 'dist/server.js', 'package.json', 'kernel-snippets/queries/symbols.scm'];
+const VSIX_INPUTS = [
+  'dist/client.js',
+  'dist/server.js',
+  'package.json',
+  'kernel-snippets/queries/symbols.scm',
+];
 
 /**
  * Packages the built extension into test-output/e2e/kernel-lens.vsix (about 5 s), unless the
@@ -85,7 +90,9 @@ export async function openSession(name: string, options: SessionOptions = {}): P
   rmSync(dir, { recursive: true, force: true });
   const profile = makeProfile(dir, options.locale);
   await installExtension(profile, vsix);
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const extensionDir = join(profile.extensionsDir, `kernel-lens.kernel-lens-${version}`);
   if (!existsSync(extensionDir)) throw new Error(`the .vsix did not install into ${extensionDir}`);
 
@@ -170,7 +177,8 @@ export async function openQuickInput(page: Page, value: string): Promise<void> {
 
 /** The labels of the quick input's visible rows (without the symbol icon's leading space). */
 export async function quickInputLabels(page: Page): Promise<string[]> {
-  const labels = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
+  const labels = await page
+    .locator('.quick-input-list .monaco-list-row .label-name')
+    .allInnerTexts();
   return labels.map((label) => label.trim());
 }
-

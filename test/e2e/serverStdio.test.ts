@@ -40,7 +40,9 @@ void describe('language server over stdio', () => {
   });
   let stderr = '';
   server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    server.on('exit', (code) => resolve(code)),
+  );
   const connection: ProtocolConnection = createProtocolConnection(
     new StreamMessageReader(server.stdout),
     new StreamMessageWriter(server.stdin),
@@ -87,8 +89,14 @@ void describe('language server over stdio', () => {
     assert.ok((status.files ?? 0) > 300, `${status.files} files indexed`);
     assert.equal(statuses[0]?.state, 'indexing', 'indexing is reported first');
     // Its log goes to the client as window/logMessage, never to stdout (the protocol stream).
-    assert.ok(logs.some((line) => line.includes('tree-sitter-c loaded')), logs.join('\n'));
-    assert.ok(logs.some((line) => line.includes('[index] ready: indexed')), logs.join('\n'));
+    assert.ok(
+      logs.some((line) => line.includes('tree-sitter-c loaded')),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((line) => line.includes('[index] ready: indexed')),
+      logs.join('\n'),
+    );
   });
 
   void it('lists SYSCALL_DEFINE3(connect) and __sys_connect_file in net/socket.c', async () => {

@@ -5,7 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openQuickInput, openSession, quickInputLabels, runCommand, statusItem, type Session } from './harness';
+import {
+  openQuickInput,
+  openSession,
+  quickInputLabels,
+  runCommand,
+  statusItem,
+  type Session,
+} from './harness';
 
 void describe('Kernel Lens in VS Code (en)', { timeout: 240_000 }, () => {
   let session: Session;
@@ -43,7 +50,9 @@ void describe('Kernel Lens in VS Code (en)', { timeout: 240_000 }, () => {
     const before = await firstLine.innerText();
     await firstLine.click();
     await page.keyboard.type('EDITED_BY_TEST');
-    await page.locator('.monaco-editor-overlaymessage', { hasText: 'read-only' }).waitFor({ timeout: 10_000 });
+    await page
+      .locator('.monaco-editor-overlaymessage', { hasText: 'read-only' })
+      .waitFor({ timeout: 10_000 });
     await session.shot('en-read-only');
     assert.equal(await firstLine.innerText(), before);
     assert.equal(await page.locator('.view-line', { hasText: 'EDITED_BY_TEST' }).count(), 0);
@@ -69,7 +78,9 @@ void describe('Kernel Lens in VS Code (en)', { timeout: 240_000 }, () => {
   void it('shows the outline of net/socket.c with its ops tables', async () => {
     const { page } = session;
     await page.locator('.pane-header', { hasText: 'Outline' }).click();
-    const row = page.locator('.outline-pane .monaco-list-row', { hasText: 'socket_file_ops' }).first();
+    const row = page
+      .locator('.outline-pane .monaco-list-row', { hasText: 'socket_file_ops' })
+      .first();
     await row.waitFor({ timeout: 30_000 });
     await session.shot('en-outline');
   });
@@ -77,7 +88,9 @@ void describe('Kernel Lens in VS Code (en)', { timeout: 240_000 }, () => {
   void it('answers Show Index Status from the server', async () => {
     const { page } = session;
     await runCommand(page, 'Kernel Lens: Show Index Status');
-    const toast = page.locator('.notification-toast', { hasText: /Kernel Lens: ready\. Linux 6\.1\.\d+ at / });
+    const toast = page.locator('.notification-toast', {
+      hasText: /Kernel Lens: ready\. Linux 6\.1\.\d+ at /,
+    });
     await toast.waitFor({ timeout: 30_000 });
     // The close button shows on hover only.
     await toast.hover();
@@ -90,7 +103,9 @@ void describe('Kernel Lens in VS Code (en)', { timeout: 240_000 }, () => {
     await runCommand(page, 'Kernel Lens: Stop Language Server');
     await statusItem(page, 'Kernel Lens: server stopped').waitFor({ timeout: 30_000 });
     await runCommand(page, 'Kernel Lens: Show Index Status');
-    const toast = page.locator('.notification-toast', { hasText: 'the language server is not running' });
+    const toast = page.locator('.notification-toast', {
+      hasText: 'the language server is not running',
+    });
     await toast.waitFor({ timeout: 30_000 });
     await session.shot('en-server-down');
     await toast.locator('.monaco-button', { hasText: 'Restart Server' }).click();

@@ -38,7 +38,9 @@ void describe('Kernel Lens on a whole kernel tree (en)', { timeout: 420_000 }, (
     const { page } = session;
     // As a person would: the Settings editor, search, type the path.
     await runCommand(page, 'Preferences: Open User Settings');
-    const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea');
+    const search = page.locator(
+      '.settings-editor .suggest-input-container .monaco-editor textarea',
+    );
     await search.waitFor({ timeout: 30_000 });
     await search.focus();
     await page.keyboard.type('kernelLens.kernelRoot');
@@ -49,7 +51,10 @@ void describe('Kernel Lens on a whole kernel tree (en)', { timeout: 420_000 }, (
     const item = statusItem(page, /Kernel Lens: Linux 6\.1\.\d+ indexed \(3\d\d files\)/);
     await item.waitFor({ timeout: 120_000 });
     await item.hover();
-    await page.locator('.monaco-hover', { hasText: '(setting)' }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.monaco-hover', { hasText: '(setting)' })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await session.shot('kernel-tree-setting-override');
   });
 });

@@ -13,7 +13,9 @@ void describe('Kernel Lens in VS Code (zh-cn)', { timeout: 240_000 }, () => {
   before(async () => {
     session = await openSession('zh-cn', { locale: 'zh-cn' });
     const workspace = join(session.extensionDir, 'kernel-snippets', 'linux-6.1.code-workspace');
-    await session.page.goto(`${session.codeServer.url}/?workspace=${encodeURIComponent(workspace)}`);
+    await session.page.goto(
+      `${session.codeServer.url}/?workspace=${encodeURIComponent(workspace)}`,
+    );
   });
   after(async () => {
     await session?.close();
@@ -29,7 +31,10 @@ void describe('Kernel Lens in VS Code (zh-cn)', { timeout: 240_000 }, () => {
     const { page } = session;
     await openQuickInput(page, '>打开内置');
     const title = 'Kernel Lens: 打开内置的 Linux 6.1 源码';
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: title })
+      .first()
+      .waitFor({ timeout: 30_000 });
     assert.ok((await quickInputLabels(page)).includes(title));
     await session.shot('zh-cn-command-palette');
     await page.keyboard.press('Escape');

@@ -23,7 +23,9 @@ const SYSCALL = /^(?:COMPAT_)?SYSCALL_DEFINE\d\((\w+)\)$/;
 
 async function outlineNames(root: string, file: string): Promise<Set<string>> {
   const c = await loadC();
-  const query = c.query(readFileSync(join(packageRoot(), 'kernel-snippets', 'queries', 'symbols.scm'), 'utf8'));
+  const query = c.query(
+    readFileSync(join(packageRoot(), 'kernel-snippets', 'queries', 'symbols.scm'), 'utf8'),
+  );
   const text = readFileSync(join(root, file), 'utf8');
   const tree = c.parser.parse(preprocess(text).text)!;
   const names = new Set<string>();
@@ -50,8 +52,15 @@ void describe('outline of the embedded Linux 6.1 sources', { timeout: 120_000 },
     const missed: string[] = [];
     for (const file of listSourceFiles(root).filter((f) => f.endsWith('.c'))) {
       const names = await outlineNames(root, file);
-      const ctags = execFileSync('ctags', ['-x', '--c-kinds=f', join(root, file)], { encoding: 'utf8' });
-      const functions = new Set(ctags.split('\n').filter(Boolean).map((line) => line.split(/\s+/)[0]!));
+      const ctags = execFileSync('ctags', ['-x', '--c-kinds=f', join(root, file)], {
+        encoding: 'utf8',
+      });
+      const functions = new Set(
+        ctags
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split(/\s+/)[0]!),
+      );
       for (const name of functions) {
         // ctags names a syscall after its macro; the outline shows SYSCALL_DEFINE3(connect).
         if (name.startsWith('SYSCALL_DEFINE') || name.startsWith('COMPAT_SYSCALL_DEFINE')) continue;
@@ -66,10 +75,15 @@ void describe('outline of the embedded Linux 6.1 sources', { timeout: 120_000 },
 
   void it('names every syscall of net/socket.c after its macro', async () => {
     const text = readFileSync(join(root, 'net', 'socket.c'), 'utf8');
-    const expected = [...text.matchAll(/^((?:COMPAT_)?SYSCALL_DEFINE\d)\((\w+)/gm)].map((m) => `${m[1]}(${m[2]})`);
+    const expected = [...text.matchAll(/^((?:COMPAT_)?SYSCALL_DEFINE\d)\((\w+)/gm)].map(
+      (m) => `${m[1]}(${m[2]})`,
+    );
     assert.ok(expected.length >= 20);
     const names = await outlineNames(root, 'net/socket.c');
-    assert.deepEqual(expected.filter((name) => !names.has(name)), []);
+    assert.deepEqual(
+      expected.filter((name) => !names.has(name)),
+      [],
+    );
     assert.ok([...names].filter((n) => SYSCALL.test(n)).length >= expected.length);
   });
 });

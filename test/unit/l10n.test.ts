@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import { packageRoot } from '../../extension/kernelSources/paths';
 
 const ROOT = packageRoot();
-const json = (file: string) => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, string>;
+const json = (file: string) =>
+  JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, string>;
 const placeholders = (text: string) => [...text.matchAll(/\{\d+\}/g)].map((m) => m[0]).sort();
 
 void describe('localized strings', () => {
@@ -35,6 +36,10 @@ void describe('localized strings', () => {
       assert.ok(text in zh, `no zh-cn translation of "${text}"`);
       assert.deepEqual(placeholders(zh[text]!), placeholders(text), `placeholders of "${text}"`);
     }
-    assert.deepEqual(Object.keys(zh).filter((k) => !used.has(k)), [], 'translations of unused strings');
+    assert.deepEqual(
+      Object.keys(zh).filter((k) => !used.has(k)),
+      [],
+      'translations of unused strings',
+    );
   });
 });

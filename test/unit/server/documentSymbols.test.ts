@@ -49,7 +49,9 @@ const struct proto_ops inet_stream_ops = {
 
 async function symbolsOf(text: string, normalize: boolean): Promise<DocumentSymbol[]> {
   const c = await loadC();
-  const query = c.query(readFileSync(join(packageRoot(), 'kernel-snippets', 'queries', 'symbols.scm'), 'utf8'));
+  const query = c.query(
+    readFileSync(join(packageRoot(), 'kernel-snippets', 'queries', 'symbols.scm'), 'utf8'),
+  );
   const tree = c.parser.parse(normalize ? preprocess(text).text : text)!;
   try {
     return outline(query, tree, text);
@@ -86,7 +88,13 @@ for (const normalize of [false, true]) {
       const symbols = await symbolsOf(SOURCE, normalize);
       const connect = symbols.find((s) => s.name === 'SYSCALL_DEFINE3(connect)')!;
       const lines = SOURCE.split('\n');
-      assert.equal(lines[connect.range.start.line]!.slice(connect.range.start.character, connect.range.start.character + 15), 'SYSCALL_DEFINE3');
+      assert.equal(
+        lines[connect.range.start.line]!.slice(
+          connect.range.start.character,
+          connect.range.start.character + 15,
+        ),
+        'SYSCALL_DEFINE3',
+      );
       assert.equal(lines[connect.range.end.line], '}');
       const { start, end } = connect.selectionRange;
       assert.equal(lines[start.line]!.slice(start.character, end.character), 'connect');

@@ -56,10 +56,10 @@ void describe('Trees', () => {
     const v1 = trees.get(doc('file:///b.c', 1, SOURCE))!;
     assert.equal(v1.rootNode.hasError, false, 'SYSCALL_DEFINE3 became a function definition');
     // An edit whose effect reaches past itself: the #if 0 blanks the function after it.
-    const edited = SOURCE.replace('int __sys_connect_file', '#if 0\nint __sys_connect_file').replace(
-      '\nSYSCALL_DEFINE3',
-      '#endif\nSYSCALL_DEFINE3',
-    );
+    const edited = SOURCE.replace(
+      'int __sys_connect_file',
+      '#if 0\nint __sys_connect_file',
+    ).replace('\nSYSCALL_DEFINE3', '#endif\nSYSCALL_DEFINE3');
     const v2 = trees.get(doc('file:///b.c', 2, edited))!;
     assert.equal(v2.rootNode.toString(), await freshTree(normalize(edited)));
     // Only the syscall is left a function: __sys_connect_file is inside the blanked #if 0.
@@ -85,7 +85,10 @@ void describe('Trees', () => {
 
   void it('gives up on a parse out of time, and parses the next request normally', async () => {
     const c = await loadC();
-    const big = Array.from({ length: 4000 }, (_, i) => `int f${i}(int x) { return x + ${i}; }`).join('\n');
+    const big = Array.from(
+      { length: 4000 },
+      (_, i) => `int f${i}(int x) { return x + ${i}; }`,
+    ).join('\n');
     const starved = new Trees(c, { capacity: 2, parseTimeoutMs: 0 });
     assert.equal(starved.get(doc('file:///big.c', 1, big)), undefined);
     starved.dispose();
@@ -99,10 +102,7 @@ void describe('Trees', () => {
 void describe('changedSpan', () => {
   void it('covers exactly the changed characters, with rows and columns', () => {
     const edit = changedSpan('ab\ncd\nef', 'ab\ncXYd\nef');
-    assert.deepEqual(
-      [edit.startIndex, edit.oldEndIndex, edit.newEndIndex],
-      [4, 4, 6],
-    );
+    assert.deepEqual([edit.startIndex, edit.oldEndIndex, edit.newEndIndex], [4, 4, 6]);
     assert.deepEqual(edit.startPosition, { row: 1, column: 1 });
     assert.deepEqual(edit.newEndPosition, { row: 1, column: 3 });
   });
