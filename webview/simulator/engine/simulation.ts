@@ -86,6 +86,7 @@ interface Sent {
   flags: number;
   payload: Uint8Array;
   sentAt: number;
+  lastSent: number; // the latest (re)transmission
 }
 
 interface Ev {
@@ -130,6 +131,10 @@ class Sock {
   windowClamp = 0;
   rcvMss = M.TCP_MSS_DEFAULT;
   recvQ: number[] = [];
+  /** Segments past a hole, held until it is filled (tcp_data_queue_ofo). */
+  ofo: { seq: number; payload: Uint8Array; fin: boolean }[] = [];
+  /** ICSK_ACK_NOW: the next ACK check sends at once (a filled hole, RFC 5681 4.2). */
+  ackNow = false;
   // options agreed
   tsOk = false;
   sackOk = false;
@@ -179,6 +184,7 @@ class Req {
   young = true;
   timer: Ev | undefined;
   lastOowAck = -Infinity;
+  lastSent = 0;
   constructor(
     readonly listener: Sock,
     readonly remote: Remote,
@@ -686,11 +692,21 @@ class World {
       window = Math.min(sk.rcvWnd, 65535);
     } else {
       options = sk.tsOk ? [this.tsOption(sk)] : [];
+      // SACK blocks (tcp_established_options): a D-SACK once, then what waits past a hole.
+      const blocks: [number, number][] = [];
       if (sk.dsack) {
-        // A D-SACK block reports a duplicate once, on the next ACK (tcp_established_options).
-        options.push({ kind: 'sack', blocks: [[sk.dsack.start, sk.dsack.end]] });
+        blocks.push([sk.dsack.start, sk.dsack.end]);
         sk.dsack = undefined;
       }
+      if (sk.sackOk) {
+        for (const o of sk.ofo) {
+          const end = u32(o.seq + o.payload.length + (o.fin ? 1 : 0));
+          const last = blocks[blocks.length - 1];
+          if (last && last[1] === o.seq && blocks.length > (sk.dsack ? 1 : 0)) last[1] = end;
+          else blocks.push([o.seq, end]);
+        }
+      }
+      if (blocks.length) options.push({ kind: 'sack', blocks: blocks.slice(0, sk.tsOk ? 3 : 4) });
       window = this.selectWindow(sk);
     }
     if (flags & ACK) {
@@ -754,13 +770,28 @@ class World {
     key: string,
   ): void {
     const seq = sk.sndNxt;
-    sk.rtx.push({ seq, flags, payload, sentAt: this.now });
+    sk.rtx.push({ seq, flags, payload, sentAt: this.now, lastSent: this.now });
     sk.sndNxt = u32(seq + payload.length + (flags & FIN ? 1 : 0) + (flags & SYN ? 1 : 0));
     // Armed before the step is recorded, so the step's snapshot shows the timer it starts.
     if (!sk.timers.has('retransmit')) this.armRetransmit(sk);
     this.xmit(sk, flags, seq, payload, frames, key);
   }
 
+  /**
+   * The first RTT sample sets the RTO (tcp_rtt_estimator, __tcp_set_rto): srtt + rttvar with
+   * rttvar at least TCP_RTO_MIN, so 200 ms plus the RTT. Without timestamps a retransmitted
+   * SYN gives no sample (Karn) and the RTO stays at 1 s.
+   */
+  private firstRttSample(sk: Sock, sentAt: number, retransmitted: boolean): void {
+    if (retransmitted && !sk.tsOk) return;
+    const rtt = this.now - sentAt;
+    sk.rto = Math.min(rtt + Math.max(2 * rtt, M.TCP_RTO_MIN), this.rtoMax);
+  }
+
+  /**
+   * Loss recovery is the RTO alone: no tail loss probe, RACK or fast retransmit (Linux has
+   * them for data; the scenarios lose only SYNs and SYN-ACKs, where the RTO is what runs).
+   */
   private armRetransmit(sk: Sock): void {
     this.arm(sk, 'retransmit', sk.rto, () => this.retransmitTimer(sk));
   }
@@ -1046,6 +1077,7 @@ class World {
       options,
       payload: new Uint8Array(0),
     };
+    req.lastSent = this.now;
     this.emit(
       seg,
       stack(
@@ -1223,6 +1255,8 @@ class World {
     child.sndWnd = seg.window << child.sndWscale;
     child.parent = lsk;
     child.synRetries = lsk.synRetries;
+    child.rto = M.TCP_TIMEOUT_INIT;
+    this.firstRttSample(child, req.lastSent, req.numTimeout > 0); // tcp_synack_rtt_meas
     lsk.host.socks.push(child);
     child.state = 'SYN_RECV';
     this.record(
@@ -1353,6 +1387,7 @@ class World {
       sk.rcvNxt = u32(seg.seq + 1);
       sk.rcvWup = sk.rcvNxt;
       sk.sndUna = seg.ack;
+      this.firstRttSample(sk, sk.rtx[0]?.lastSent ?? sk.retransStamp, sk.retransmits > 0);
       sk.rtx = [];
       this.disarm(sk, 'retransmit');
       this.applyPeerOptions(sk, peer);
@@ -1544,7 +1579,23 @@ class World {
         ? ['tcp_v4_rcv.do_rcv_owner', 'tcp_v4_do_rcv.established', 'tcp_rcv_established.data']
         : ['tcp_v4_rcv.do_rcv_owner', 'tcp_v4_do_rcv.state_process', 'tcp_rcv_state_process.data'];
     if (seg.seq !== sk.rcvNxt) {
-      // Out of order or a duplicate: the model has no out-of-order queue; ACK what we have.
+      if (after(seg.seq, sk.rcvNxt)) {
+        // Past a hole: held in the out-of-order queue, and an ACK (with SACK) goes at once so
+        // the sender learns of the hole (tcp_data_queue_ofo, __tcp_ack_snd_check).
+        if (!sk.ofo.some((o) => o.seq === seg.seq)) {
+          sk.ofo.push({ seq: seg.seq, payload: seg.payload, fin: (seg.flags & FIN) !== 0 });
+          sk.ofo.sort((a, b) => (before(a.seq, b.seq) ? -1 : 1));
+        }
+        this.record(sk.host.name, 'state', stack(...base, 'tcp_data_queue.queue'), 'data.ofo', {
+          socket: sk.name,
+          bytes: seg.payload.length,
+          gap: u32(seg.seq - sk.rcvNxt),
+        });
+        this.sendAck(sk, [...base], 'send.ack.ofo');
+        return;
+      }
+      // Already received: a duplicate, reported as D-SACK when SACK is on.
+      if (sk.sackOk) sk.dsack = { start: seg.seq, end: u32(seg.seq + segLen(seg)) };
       this.sendAck(sk, [...base], 'send.ack.duplicate');
       return;
     }
@@ -1566,6 +1617,19 @@ class World {
         bytes: seg.payload.length,
         queued: sk.recvQ.length,
       });
+    }
+    const next = sk.ofo[0];
+    if (!(seg.flags & FIN) && next && next.seq === sk.rcvNxt) {
+      // tcp_ofo_queue: the hole is filled; what waited is taken in order, and the ACK goes now.
+      sk.ofo.shift();
+      if (sk.ofo.length === 0) sk.ackNow = true;
+      this.receive(sk, {
+        ...seg,
+        seq: next.seq,
+        payload: next.payload,
+        flags: ACK | (next.fin ? FIN : 0),
+      });
+      return;
     }
     if (seg.flags & FIN) {
       sk.rcvNxt = u32(sk.rcvNxt + 1);
@@ -1599,8 +1663,9 @@ class World {
   private ackSndCheck(sk: Sock, base: CodePoint[]): void {
     if (!sk.ackPending) return;
     const quick = sk.quick > 0 && !sk.pingpong;
-    if (u32(sk.rcvNxt - sk.rcvWup) > sk.rcvMss || quick) {
+    if (u32(sk.rcvNxt - sk.rcvWup) > sk.rcvMss || quick || sk.ackNow) {
       if (quick) sk.quick--;
+      sk.ackNow = false;
       this.sendAck(
         sk,
         [...base, 'tcp_rcv_state_process.ack_check', '__tcp_ack_snd_check.now'],
@@ -1710,6 +1775,7 @@ class World {
     if (sk.retransmits === 0 && !synPhase) sk.retransStamp = head.sentAt;
     sk.retransmits++;
     sk.totalRto++;
+    head.lastSent = this.now;
     this.xmit(
       sk,
       head.flags | (sk.state === 'SYN_RECV' && head.flags & SYN ? ACK : 0),
