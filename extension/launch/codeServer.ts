@@ -38,11 +38,20 @@ export interface Profile {
   readonly home: string;
   /** VS Code's display language, e.g. "zh-cn"; English when absent. */
   readonly locale?: string;
+  /**
+   * Workspace trust as a person has it: asked for on opening a folder, Restricted Mode
+   * when refused. Off by default, so tests and `npm start` get no trust prompt.
+   */
+  readonly workspaceTrust?: boolean;
 }
 
-/** User settings of a new profile: no trust prompt, telemetry, update checks or welcome page. */
+export interface ProfileOptions {
+  readonly locale?: string;
+  readonly workspaceTrust?: boolean;
+}
+
+/** User settings of a new profile: no telemetry, update checks or welcome page. */
 const DEFAULT_SETTINGS = {
-  'security.workspace.trust.enabled': false,
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'workbench.startupEditor': 'none',
@@ -51,13 +60,15 @@ const DEFAULT_SETTINGS = {
   'workbench.tips.enabled': false,
 };
 
-export function makeProfile(dir: string, locale?: string): Profile {
+export function makeProfile(dir: string, options: ProfileOptions = {}): Profile {
+  const { locale, workspaceTrust } = options;
   const profile: Profile = {
     dir,
     userDataDir: join(dir, 'user-data'),
     extensionsDir: join(dir, 'extensions'),
     home: join(dir, 'home'),
     ...(locale ? { locale } : {}),
+    ...(workspaceTrust ? { workspaceTrust } : {}),
   };
   for (const d of [profile.userDataDir, profile.extensionsDir, profile.home]) {
     mkdirSync(d, { recursive: true });
@@ -66,7 +77,8 @@ export function makeProfile(dir: string, locale?: string): Profile {
   // Written once: a kept profile (npm start's) keeps the person's own settings.
   const settings = join(profile.userDataDir, 'User', 'settings.json');
   if (!existsSync(settings)) {
-    writeFileSync(settings, JSON.stringify(DEFAULT_SETTINGS, null, 2));
+    const trust = { 'security.workspace.trust.enabled': !!workspaceTrust };
+    writeFileSync(settings, JSON.stringify({ ...DEFAULT_SETTINGS, ...trust }, null, 2));
   }
   if (locale && locale !== 'en') writeStandInLanguagePack(profile, locale);
   return profile;
@@ -173,7 +185,7 @@ export async function startCodeServer(
       `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(profile.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
     ],

@@ -78,6 +78,8 @@ export interface Session {
 export interface SessionOptions {
   /** e.g. "zh-cn" */
   readonly locale?: string;
+  /** Ask for workspace trust on opening a folder, as VS Code does by default (see Profile). */
+  readonly workspaceTrust?: boolean;
   /** Extra environment for code-server, the extension host and so the language server. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -88,7 +90,10 @@ export async function openSession(name: string, options: SessionOptions = {}): P
   const vsix = ensureVsix();
   const dir = join(OUTPUT, name);
   rmSync(dir, { recursive: true, force: true });
-  const profile = makeProfile(dir, options.locale);
+  const profile = makeProfile(dir, {
+    ...(options.locale ? { locale: options.locale } : {}),
+    ...(options.workspaceTrust ? { workspaceTrust: true } : {}),
+  });
   await installExtension(profile, vsix);
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     version: string;
