@@ -50,7 +50,13 @@ export function wordDefinitions(lens: Lens, file: string, word: WordAt, fn?: Loc
   const name = word.text;
   if (word.tagKeyword === 'struct' || word.tagKeyword === 'union') {
     const s = index.struct(`${word.tagKeyword} ${name}`, file);
-    return s ? [lens.wordLocation(s.file, s.fact.line, name)] : [];
+    if (s) return [lens.wordLocation(s.file, s.fact.line, name)];
+    // `#define sockaddr_storage __kernel_sockaddr_storage`: the tag is a macro for another.
+    const macro = index.macro(name, file);
+    if (!macro) return [];
+    const renamed = /^\s*(\w+)\s*$/.exec(macro.fact.body)?.[1];
+    const target = renamed ? index.struct(`${word.tagKeyword} ${renamed}`, file) : undefined;
+    return [target ? lens.wordLocation(target.file, target.fact.line, renamed!) : lens.wordLocation(macro.file, macro.fact.line, name)];
   }
   if (word.isField) return [];
   if (fn) {

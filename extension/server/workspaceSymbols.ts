@@ -38,8 +38,10 @@ export const workspaceSymbols: ServerFeature = {
 /** Every name the scan saw defined, sorted, with the files defining it. */
 export class NameTable {
   private constructor(
-    /** Lower-cased name → names as written (a few differ only in case). */
+    /** Names as written, sorted by their lower-case form. */
     private readonly sorted: readonly string[],
+    /** The same names lower-cased, in the same order (what the search compares). */
+    private readonly lower: readonly string[],
     private readonly files: ReadonlyMap<string, readonly string[]>,
   ) {}
 
@@ -57,8 +59,14 @@ export class NameTable {
       for (const n of scanned.keys.syscalls) add(n, scanned.path);
       for (const n of scanned.keys.structs) add(n, scanned.path);
     }
-    const sorted = [...files.keys()].sort((a, b) => cmp(a.toLowerCase(), b.toLowerCase()));
-    return new NameTable(sorted, files);
+    // Lower-case once: a whole tree has about a million names.
+    const keyed = [...files.keys()].map((name) => ({ name, lower: name.toLowerCase() }));
+    keyed.sort((a, b) => cmp(a.lower, b.lower));
+    return new NameTable(
+      keyed.map((k) => k.name),
+      keyed.map((k) => k.lower),
+      files,
+    );
   }
 
   get size(): number {
@@ -73,11 +81,11 @@ export class NameTable {
     let hi = this.sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (cmp(this.sorted[mid]!.toLowerCase(), p) < 0) lo = mid + 1;
+      if (cmp(this.lower[mid]!, p) < 0) lo = mid + 1;
       else hi = mid;
     }
     const hits: string[] = [];
-    for (let i = lo; i < this.sorted.length && this.sorted[i]!.toLowerCase().startsWith(p); i++) {
+    for (let i = lo; i < this.sorted.length && this.lower[i]!.startsWith(p); i++) {
       hits.push(this.sorted[i]!);
       // Enough to pick the shortest `limit` from, without walking a million names for "s".
       if (hits.length >= limit * 50) break;

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   DidOpenTextDocumentNotification,
   ExitNotification,
@@ -33,8 +33,12 @@ export interface LspSession {
   uri(file: string): string;
   /** Opens a file of the tree in the server (didOpen with the disk's text). */
   open(file: string): Promise<string>;
-  /** The position of the `occurrence`-th `needle` on the line that contains `lineText`. */
+  /** The position of `needle` at or after `lineText` on the first line containing `lineText`. */
   positionOf(file: string, lineText: string, needle: string): Position;
+  /** Line `line` (0-based) of a file of the tree. */
+  lineText(file: string, line: number): string;
+  /** The file of the tree a URI names (relative path). */
+  fileOf(uri: string): string;
   /** shutdown + exit, then the process group is killed if still there. */
   close(): Promise<number | null>;
 }
@@ -102,6 +106,14 @@ export async function startSession(root: string, options: InitializationOptions 
       const character = lines[line]!.indexOf(needle, lines[line]!.indexOf(lineText));
       if (character < 0) throw new Error(`no "${needle}" on ${file}:${line + 1}`);
       return { line, character };
+    },
+    lineText(file, line) {
+      return textOf(file).split('\n')[line] ?? '';
+    },
+    fileOf(uri) {
+      const path = fileURLToPath(uri);
+      if (!path.startsWith(`${root}/`)) throw new Error(`${uri} is outside ${root}`);
+      return path.slice(root.length + 1);
     },
     async close() {
       try {
