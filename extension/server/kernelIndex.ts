@@ -20,7 +20,8 @@ import type { IndexStatusReporter } from './indexStatus';
 
 /**
  * The tree for a standalone server (another editor gives no initializationOptions): the
- * first workspace folder, or else the root URI, that is a kernel tree.
+ * first workspace folder, or else the root URI, that is a kernel tree (Makefile with
+ * VERSION/PATCHLEVEL, net/socket.c, include/).
  */
 export function kernelRootFromWorkspace(params: InitializeParams): KernelRootInfo | undefined {
   const uris = [
@@ -30,14 +31,10 @@ export function kernelRootFromWorkspace(params: InitializeParams): KernelRootInf
   for (const uri of uris) {
     if (!uri.startsWith('file:')) continue;
     const path = fileURLToPath(uri);
-    if (whyNotKernelTree(path)) continue;
-    const version = readKernelVersion(path)?.text;
-    return {
-      path,
-      uri: pathToFileURL(path).href,
-      ...(version ? { version } : {}),
-      source: 'workspace',
-    };
+    // The client's rule (client/kernelRoot.ts): a kernel tree whose Makefile gives a version.
+    const version = whyNotKernelTree(path) ? undefined : readKernelVersion(path)?.text;
+    if (!version) continue;
+    return { path, uri: pathToFileURL(path).href, version, source: 'workspace' };
   }
   return undefined;
 }
