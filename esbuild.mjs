@@ -71,6 +71,8 @@ const builds = [
   { ...node, entryPoints: { server: 'extension/server/server.ts' }, outdir: 'dist' },
   // `npm start`: opens the packaged extension in VS Code or code-server.
   { ...node, entryPoints: { start: 'extension/launch/start.ts' }, outdir: 'dist' },
+  // The index's text-scan worker thread (extension/core/kernelIndex.ts loads dist/scanWorker.js).
+  { ...node, entryPoints: { scanWorker: 'extension/core/scanWorker.ts' }, outdir: 'dist' },
   // Benchmark (not a test): `npm run bench`.
   ...(existsSync('test/bench/bench.ts')
     ? [{ ...node, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }]

@@ -6,8 +6,11 @@
  * Nothing is parsed until a question needs it, so a question about `connect` on a whole tree
  * parses a few hundred files, not 45,000.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../kernelSources/paths';
 import { loadC, type CLanguage, type WasmLocations } from './cParser';
 import { extractFacts } from './extract';
 import type {
@@ -20,7 +23,8 @@ import type {
   TypeRef,
   VarFact,
 } from './facts';
-import { FactStore, statFile, type ScannedFile } from './factStore';
+import { FactStore, type ScannedFile } from './factStore';
+import { scanFiles, type ScanJob, type ScanResult } from './scanFiles';
 import {
   listSourceFiles,
   readKernelVersion,
@@ -142,30 +146,14 @@ export class KernelIndex {
     const started = Date.now();
     const previous = store.loadScan(root);
     const paths = listSourceFiles(root);
-    const scanned: ScannedFile[] = [];
-    let reused = 0;
-    let changed = false;
-    paths.forEach((path, i) => {
-      if (i % 2000 === 0) options.progress?.(i, paths.length);
-      const st = statFile(join(root, path));
-      if (!st) return;
-      const old = previous.get(path);
-      if (old && old.size === st.size && old.mtimeMs === st.mtimeMs) {
-        scanned.push(old);
-        reused++;
-        return;
-      }
-      changed = true;
-      let keys: ScanKeys;
-      try {
-        keys = scanText(readFileSync(join(root, path), 'latin1'));
-      } catch {
-        keys = { defs: [], syscalls: [], structs: [], inits: [], sets: [] };
-      }
-      scanned.push({ path, size: st.size, mtimeMs: st.mtimeMs, keys });
-    });
-    options.progress?.(paths.length, paths.length);
-    if (changed || previous.size !== scanned.length) store.saveScan(root, scanned);
+    const { files: scanned, reused } = await scanInParallel(
+      root,
+      paths,
+      previous,
+      options.progress,
+    );
+    const changed = reused !== scanned.length || previous.size !== scanned.length;
+    if (changed) store.saveScan(root, scanned);
     const index = new KernelIndex(root, readKernelVersion(root), c, store, scanned, log);
     index.stats.scanned = scanned.length - reused;
     index.stats.scanReused = reused;
@@ -444,6 +432,64 @@ export class KernelIndex {
     }
     return out;
   }
+}
+
+/** Files per worker below which threads cost more than they save (the embedded set). */
+const MIN_FILES_PER_WORKER = 4000;
+
+/**
+ * The text scan over all cores: a whole tree reads 1.1 GB, and the scan is CPU-bound once
+ * the page cache is warm. Falls back to this thread when the worker bundle is absent.
+ */
+async function scanInParallel(
+  root: string,
+  paths: readonly string[],
+  previous: ReadonlyMap<string, ScannedFile>,
+  progress?: (done: number, total: number) => void,
+): Promise<{ files: ScannedFile[]; reused: number }> {
+  const workerFile = join(packageRoot(), 'dist', 'scanWorker.js');
+  const workers = Math.min(availableParallelism(), Math.floor(paths.length / MIN_FILES_PER_WORKER));
+  const prev = (slice: readonly string[]): ScannedFile[] =>
+    slice.map((p) => previous.get(p)).filter((f): f is ScannedFile => !!f);
+  // A warm scan mostly stats files and reuses their keys: threads would only copy them.
+  const warm = previous.size > paths.length / 2;
+  if (warm || workers < 2 || !existsSync(workerFile)) {
+    progress?.(0, paths.length);
+    const r = scanFiles({ root, paths, previous: prev(paths) }, (p) =>
+      readFileSync(join(root, p), 'latin1'),
+    );
+    progress?.(paths.length, paths.length);
+    return r;
+  }
+  // Interleaved slices: neighbouring files are alike in size (drivers/gpu headers...).
+  const slices = Array.from({ length: workers }, (_, w) =>
+    paths.filter((_p, i) => i % workers === w),
+  );
+  let done = 0;
+  const results = await Promise.all(
+    slices.map(
+      (slice) =>
+        new Promise<ScanResult>((resolve, reject) => {
+          const worker = new Worker(workerFile, {
+            workerData: { root, paths: slice, previous: prev(slice) } satisfies ScanJob,
+          });
+          worker.once('message', (r: ScanResult) => {
+            done += slice.length;
+            progress?.(done, paths.length);
+            resolve(r);
+          });
+          worker.once('error', reject);
+          worker.once('exit', (code) => {
+            if (code !== 0) reject(new Error(`scan worker exited with code ${code}`));
+          });
+        }),
+    ),
+  );
+  // Back in the order of `paths`, so file ids do not depend on the number of cores.
+  const byPath = new Map<string, ScannedFile>();
+  for (const r of results) for (const f of r.files) byPath.set(f.path, f);
+  const files = paths.map((p) => byPath.get(p)).filter((f): f is ScannedFile => !!f);
+  return { files, reused: results.reduce((n, r) => n + r.reused, 0) };
 }
 
 function rank<T extends { file: string; fact: { isStatic: boolean } }>(

@@ -68,10 +68,12 @@ export function bindProfile(index: KernelIndex, data: ProfileData): Profile {
     let right: Located<InitializerFact> | undefined;
     const wrongType: string[] = [];
     for (const init of alternatives) {
-      const found = [
-        ...index.initializer(init),
-        ...index.initializersOfType(tag).filter((i) => i.fact.name === init),
-      ];
+      // A plain name is found through the scan's definitions; only a compound literal's
+      // left side (`net_hotdata.tcp_protocol`) needs the initializers of the type, and
+      // those are few (every `struct file_operations x = {` in a tree is not).
+      const found = init.includes('.')
+        ? index.initializersOfType(tag).filter((i) => i.fact.name === init)
+        : index.initializer(init);
       right = found.find((f) => f.fact.type.name === structName);
       if (right) break;
       for (const f of found)
