@@ -97,6 +97,30 @@ void describe('what Linux puts on the wire', () => {
     );
   });
 
+  // Measured on this project's CI machines (Linux 6.18, tcp_rmem "4096 131072 33554432",
+  // rmem_max 4194304), tcpdump -i lo of a Python client and server doing what `normal` does:
+  //   [S] win 65495 [mss 65495,sackOK,TS,nop,wscale 10]; [S.] win 65483 [same]; [.] win 64;
+  //   [P.] len 5 win 64; [.] win 64; [F.] win 64; [F.] win 64; [.] win 64.
+  void it('with the host buffer sysctls it reproduces a real loopback capture (wscale 10, win 64)', () => {
+    const r = run('normal', '6.18', { tcp_rmem: '4096 131072 33554432', rmem_max: 4194304 });
+    const segs = sent(r).map((s) => s.segment!);
+    assert.deepEqual(
+      segs.map((s) => [s.flags, s.win, s.len]),
+      [
+        ['S', 65495, 0],
+        ['S.', 65483, 0],
+        ['.', 64, 0],
+        ['P.', 64, 5],
+        ['.', 64, 0],
+        ['F.', 64, 0],
+        ['F.', 64, 0],
+        ['.', 64, 0],
+      ],
+    );
+    assert.equal(segs[0]!.options[4], 'wscale 10');
+    assert.equal(segs[1]!.options[4], 'wscale 10');
+  });
+
   void it('a 1500-byte veth: MSS 1460, SYN win 64240, SYN-ACK win 65160, third ACK win 502', () => {
     for (const v of ['6.1', '6.12']) {
       const [syn, synack, ack] = sent(run('normal', v, { link: 'veth' })).map((s) => s.segment!);
