@@ -12,7 +12,7 @@
  * test/setup/tier-e2e.sh, all of which test/run.sh does before the tests.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import {
@@ -48,6 +48,7 @@ export function ensureVsix(): string {
   if (!existsSync(join(ROOT, 'kernel-snippets', 'linux-6.1', 'net', 'socket.c'))) {
     throw new Error('the embedded sources are missing: run `node dist/cli.js fetch --embedded`');
   }
+  const partial = join(OUTPUT, `kernel-lens.${process.pid}.partial.vsix`);
   execFileSync(
     process.execPath,
     [
@@ -57,10 +58,13 @@ export function ensureVsix(): string {
       '--allow-missing-repository',
       '--skip-license',
       '--out',
-      VSIX,
+      partial,
     ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
   );
+  // Test files may run in parallel (node --test's default): each packages to its own file
+  // and renames it into place, which is atomic, so no one installs a half-written .vsix.
+  renameSync(partial, VSIX);
   return VSIX;
 }
 
