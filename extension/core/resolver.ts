@@ -145,7 +145,7 @@ export class Resolver {
         {
           kind: 'unresolved',
           callee: call.text,
-          reason: `nothing in the tree stores a function in ${structName}.${field}`,
+          reason: `no initializer or assignment in the tree stores a named function in ${structName}.${field} (it may be stored from a variable)`,
         },
       ];
     }
@@ -226,13 +226,16 @@ export class Resolver {
       }
     }
     for (const file of setters) {
-      // An assignment through a `struct sock *` lives in a file that names `struct sock`:
-      // a byte search spares parsing every file that sets some other `release` or `init`.
+      // An assignment through a `struct sock *` lives in a file that names `struct sock`, or
+      // goes through an accessor or cast (`inet_csk(sk)->icsk_clean_acked = ...`): a byte
+      // search spares parsing every file that sets some other `release` or `init`.
       if (
         !this.index.fileContains(file, `${structName} `) &&
-        !this.index.fileContains(file, `${structName}\t`)
-      )
+        !this.index.fileContains(file, `${structName}\t`) &&
+        !this.index.fileContains(file, `)->${field} =`)
+      ) {
         continue;
+      }
       const facts = this.index.factsOf(file);
       if (!facts) continue;
       for (const fn of facts.functions) {
