@@ -359,3 +359,43 @@ void describe('after the handshake', () => {
     ]);
   });
 });
+
+void describe('connect() again after a refusal', () => {
+  // Measured on this machine's loopback (Linux 6.18, Python, non-blocking socket, no listener):
+  // connect_ex three times gave EINPROGRESS, ECONNREFUSED, EINPROGRESS, then SO_ERROR 111.
+  void it('EINPROGRESS, ECONNREFUSED (consumed by sock_error), then a new attempt: EINPROGRESS', () => {
+    const spec = scenario('nonblocking-refused');
+    const connect = {
+      op: 'connect' as const,
+      sock: 'c',
+      to: 'server',
+      port: '$port',
+      on_error: 'continue' as const,
+    };
+    const program = [
+      { op: 'socket' as const, sock: 'c' },
+      { op: 'nonblock' as const, sock: 'c' },
+      connect,
+      connect,
+      connect,
+      { op: 'sleep' as const, ms: 10 },
+      { op: 'soerror' as const, sock: 'c' },
+      { op: 'close' as const, sock: 'c' },
+    ];
+    const again = {
+      ...spec,
+      params: { delay_ms: 0 },
+      hosts: spec.hosts.map((h) => (h.name === 'client' ? { ...h, program } : h)),
+    };
+    const r = runScenario(again, { version: parseKernelVersion('6.18'), seed: 1 });
+    assert.deepEqual(results(calls(r, 'client', 'connect')), [
+      'connect=-1 EINPROGRESS',
+      'connect=-1 ECONNREFUSED',
+      'connect=-1 EINPROGRESS',
+    ]);
+    assert.equal(calls(r, 'client', 'getsockopt')[0]!.syscall!.value, 'ECONNREFUSED');
+    const syns = sent(r, 'client').map((s) => s.segment!);
+    assert.equal(syns.length, 2);
+    assert.notEqual(syns[0]!.src, syns[1]!.src); // a new ephemeral port for the new attempt
+  });
+});

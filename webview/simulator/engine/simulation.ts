@@ -107,6 +107,7 @@ class Sock {
   remote: Remote | undefined;
   nonblock = false;
   reuse = false;
+  userBound = false; // bind() chose the port (SOCK_BINDPORT_LOCK)
   synRetries = 0; // TCP_SYNCNT; 0 means the sysctl
   err: string | undefined; // sk_err
   orphan = false; // closed by its program, still finishing (SOCK_DEAD)
@@ -2027,7 +2028,10 @@ class World {
             : clash
               ? { result: -1, errno: 'EADDRINUSE' }
               : { result: 0 };
-        if (out.result === 0) sk.lport = port;
+        if (out.result === 0) {
+          sk.lport = port;
+          sk.userBound = true;
+        }
         this.recordCall(
           p,
           'bind',
@@ -2258,6 +2262,9 @@ class World {
         const out = { result: -1, errno: sk.err ?? 'ECONNABORTED' };
         sk.err = undefined;
         sk.ss = 'UNCONNECTED';
+        // tcp_disconnect: the socket can connect again; tcp_set_state(CLOSE) gave back an
+        // ephemeral port (inet_put_port), so a new attempt draws a new one.
+        this.disconnect(sk);
         this.recordCall(
           p,
           'connect',
@@ -2306,6 +2313,18 @@ class World {
     return this.block(p, op, `connect(${args})`, () =>
       sk.state === 'SYN_SENT' || sk.state === 'SYN_RECV' ? 'block' : finish(),
     );
+  }
+
+  /** tcp_disconnect's reset of a closed socket, so that connect() may be called again. */
+  private disconnect(sk: Sock): void {
+    sk.rcvShutdown = false;
+    sk.sndShutdown = false;
+    sk.doneFlag = false;
+    sk.finSent = false;
+    sk.recvQ = [];
+    sk.ofo = [];
+    sk.remote = undefined;
+    if (!sk.userBound) sk.lport = 0;
   }
 
   /** tcp_v4_connect: port, ISN, SYN_SENT; tcp_connect: the SYN and its timer. */
