@@ -332,24 +332,17 @@ export class CallGraph {
     return dedupe(edges);
   }
 
-  /** `impls proto_ops.connect`: every function stored in that field, with provenance. */
-  impls(
-    structName: string,
-    field: string,
-  ): {
-    function: string;
-    via: string;
-    viaKind: ViaKind;
-    file: string;
-    line: number;
-    functionFile?: string;
-    functionLine?: number;
-  }[] {
+  /**
+   * `impls proto_ops.connect`: every function stored in that field, with where: the
+   * initializer (or assigning function) and the line of its `.field =`.
+   */
+  impls(structName: string, field: string): ImplInfo[] {
     const name = /^(struct|union) /.test(structName) ? structName : `struct ${structName}`;
     return this.resolver.impls(name, field).map((i) => {
       const def = this.index.functionDefs(i.function, i.provenance.viaFile)[0];
       return {
         function: i.function,
+        initializer: i.provenance.via.replace(/\.[^.]*$|: .*$/, ''),
         via: i.provenance.via,
         viaKind: i.provenance.viaKind,
         file: i.provenance.viaFile,
@@ -358,6 +351,23 @@ export class CallGraph {
       };
     });
   }
+}
+
+/** One implementation of an ops field, as `kernel-lens impls --json` prints it. */
+export interface ImplInfo {
+  /** The function stored: "inet_stream_connect". */
+  readonly function: string;
+  /** The initializer ("inet_stream_ops", "inetsw_array[0]") or the assigning function. */
+  readonly initializer: string;
+  /** "inet_stream_ops.connect" or "sock_init_data: sk->sk_data_ready = sock_def_readable" */
+  readonly via: string;
+  readonly viaKind: ViaKind;
+  /** Where the function is stored: the `.connect =` line, or the assignment. */
+  readonly file: string;
+  readonly line: number;
+  /** Where the function is defined, when the tree defines it. */
+  readonly functionFile?: string;
+  readonly functionLine?: number;
 }
 
 function dedupe(edges: CallEdge[]): CallEdge[] {
