@@ -11,6 +11,9 @@ import { createLog } from './log';
 import { registerProgress } from './progress';
 import { registerStatusBar } from './statusBar';
 
+/** Kept for deactivate(), which must return the server's stop so VS Code waits for it. */
+let running: LanguageServer | undefined;
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = createLog(context);
   log.info(
@@ -18,6 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   const server = new LanguageServer(context, log);
+  running = server;
   context.subscriptions.push(server);
   registerCommands(context, server, log);
   registerStatusBar(context, server);
@@ -36,6 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   void server.start();
 }
 
-export function deactivate(): void {
-  // The LanguageServer is in context.subscriptions: VS Code disposes it, stopping the server.
+export function deactivate(): Promise<void> | undefined {
+  // Stopping twice is harmless: the disposal in context.subscriptions finds it stopped.
+  return running?.stop();
 }
