@@ -361,6 +361,130 @@ const CASES: Case[] = [
       assert.equal(pending, (run.plan.params['backlog'] ?? 0) + 1);
     },
   },
+  // --- variations: sysctls and links the scenarios' defaults do not exercise
+  {
+    title: 'syn-timeout without linear timeouts: SYNs 1 s, then 2 s apart, ETIMEDOUT after 7 s',
+    scenario: 'syn-timeout',
+    params: { syncnt: 2, tcp_syn_linear_timeouts: 0 },
+    check(run) {
+      const syns = conn(run, 'client~server#1').segments;
+      assert.equal(syns.length, 3, `SYNs at ${syns.map((x) => x.tMs.toFixed(0)).join(', ')} ms`);
+      near(syns[1]!.tMs - syns[0]!.tMs, 1000, 'first retransmission');
+      near(syns[2]!.tMs - syns[1]!.tMs, 2000, 'second retransmission');
+      const connect = onlyCall(run, 'client', 'connect');
+      assert.equal(connect.errno, 'ETIMEDOUT');
+      near(connect.tMs - syns[0]!.tMs, 7000, 'ETIMEDOUT');
+    },
+  },
+  {
+    title: 'normal without timestamps: no TS option anywhere, 20-byte headers after the handshake',
+    scenario: 'normal',
+    params: { tcp_timestamps: 0 },
+    check(run) {
+      const c = conn(run, 'client~server#1');
+      assert.deepEqual(
+        c.segments[0]!.options.filter((o) => !o.startsWith('wscale')),
+        ['mss 1460', 'sackOK'],
+      );
+      assert.ok(c.segments.slice(2).every((x) => x.options.length === 0));
+    },
+  },
+  {
+    title: 'normal without SACK and window scaling: unscaled windows that shrink by unread data',
+    scenario: 'normal',
+    params: { tcp_sack: 0, tcp_window_scaling: 0 },
+    check(run) {
+      const c = conn(run, 'client~server#1');
+      assert.deepEqual(c.segments[0]!.options, ['mss 1460', 'TS']);
+      assert.equal(c.segments[1]!.win, 65160);
+      // The server's ACK of the 5 bytes, still unread: the window's right edge stays put.
+      const ackOfData = c.segments.find((x) => x.from === 'server' && x.ack === 6)!;
+      assert.equal(ackOfData.win, 65160 - 5);
+    },
+  },
+  {
+    title: 'normal over a 20 ms link: connect() returns one round trip after the SYN',
+    scenario: 'normal',
+    params: { delay_ms: 20 },
+    check(run) {
+      const syn = conn(run, 'client~server#1').segments[0]!;
+      near(onlyCall(run, 'client', 'connect').tMs - syn.tMs, 40, 'connect');
+    },
+  },
+  {
+    title:
+      'accept-overflow with clients 5 ms apart: once the accept queue is full, SYNs are dropped and retransmitted',
+    scenario: 'accept-overflow',
+    params: { backlog: 1, clients: 4, interval_ms: 5, delay_ms: 1, syncnt: 2, tcp_syncookies: 0 },
+    check(run) {
+      // Each handshake completes before the next client starts: two fill the accept queue,
+      // then tcp_conn_request drops every SYN (sk_acceptq_is_full), first ones and resends.
+      assert.ok(
+        (run.serverCounters['ListenOverflows'] ?? 0) >= 2,
+        JSON.stringify(run.serverCounters),
+      );
+      assert.equal(run.serverCounters['TCPReqQFullDrop'], 0);
+      for (const host of ['client3', 'client4']) {
+        const segs = flagLine(conn(run, `${host}~server#1`));
+        assert.ok(segs.length >= 2 && segs.every((f) => f === `${host} S`), segs.join(', '));
+      }
+    },
+  },
+  {
+    title:
+      'accept-overflow without syncookies, clients 2 ms apart: the SYN queue fills first and drops SYNs',
+    scenario: 'accept-overflow',
+    params: { backlog: 1, clients: 4, interval_ms: 2, delay_ms: 10, syncnt: 2, tcp_syncookies: 0 },
+    check(run) {
+      // All four SYNs arrive before any ACK: two requests fit (full only above the backlog),
+      // the third and fourth find the SYN queue full and, without cookies, are dropped.
+      assert.ok(
+        (run.serverCounters['TCPReqQFullDrop'] ?? 0) >= 2,
+        JSON.stringify(run.serverCounters),
+      );
+      assert.equal(run.serverCounters['TCPReqQFullDoCookies'], 0);
+      for (const host of ['client3', 'client4']) {
+        const segs = flagLine(conn(run, `${host}~server#1`));
+        assert.ok(
+          segs.length >= 2 && segs[0] === `${host} S` && segs[1] === `${host} S`,
+          segs.join(', '),
+        );
+      }
+    },
+  },
+  {
+    title: 'syn-flood without syncookies: the client gets in once the flood requests expire',
+    scenario: 'syn-flood',
+    params: { tcp_syncookies: 0, tcp_synack_retries: 1, syncnt: 4 },
+    check(run) {
+      assert.ok(
+        (run.serverCounters['TCPReqQFullDrop'] ?? 0) >= 1,
+        JSON.stringify(run.serverCounters),
+      );
+      const c = conn(run, 'client~server#1');
+      const syns = c.segments.filter((x) => x.flags === 'S');
+      assert.ok(syns.length >= 2, 'the client SYN was dropped and retransmitted');
+      // The requests of the flood go after the SYN-ACK and one resend: 1 s + 2 s.
+      const synack = c.segments.find((x) => x.flags === 'S.')!;
+      assert.ok(synack.tMs >= 3000, `SYN-ACK at ${synack.tMs.toFixed(0)} ms`);
+      assert.equal(onlyCall(run, 'client', 'connect').result, 0);
+    },
+  },
+  {
+    title:
+      'syn-flood with tcp_syncookies=2: every SYN is answered with a cookie, no request sock kept',
+    scenario: 'syn-flood',
+    params: { tcp_syncookies: 2 },
+    check(run) {
+      const pending = run.trace.finalStates!.filter((x) => x.state === 'SYN_RECV');
+      assert.equal(pending.length, 0);
+      assert.equal(
+        run.serverCounters['TCPReqQFullDoCookies'],
+        (run.plan.params['flood_syns'] ?? 0) + 1,
+      );
+      assert.equal(onlyCall(run, 'client', 'connect').result, 0);
+    },
+  },
 ];
 
 // --- the tier

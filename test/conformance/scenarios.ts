@@ -127,6 +127,13 @@ export function synTimeoutMs(syncnt: number, linear: number): number {
   return Math.min(byCount, byTime);
 }
 
+/** How long a call the model lets block forever may block in a real run: past the end,
+ * so its timeout (EAGAIN, then the program's exit) never falls inside the compared span;
+ * the runner kills the program at the end anyway. */
+function bound(endMs: number): number {
+  return endMs + 2000;
+}
+
 function clientName(i: number): string {
   return i === 1 ? 'client' : `client${i}`;
 }
@@ -182,9 +189,9 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
   /** The server of normal, nonblocking and syn-loss: accept, read to EOF, close both. */
   const echoServer = (end: number): string[] => [
     ...listen,
-    `accept:s:c:${end}`,
-    `recv:c:1024:${end}`,
-    `recv:c:1024:${end}`,
+    `accept:s:c:${bound(end)}`,
+    `recv:c:1024:${bound(end)}`,
+    `recv:c:1024:${bound(end)}`,
     'close:c',
     'close:s',
   ];
@@ -264,7 +271,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
       // see the listener resend a SYN-ACK twice (1 s, then 2 s later).
       const endMs = (clients - 1) * interval + 2 * rtt + 3500;
       const actors: ActorSpec[] = [
-        { host: 'server', actions: [...listen, `hold:${endMs + 1000}`] },
+        { host: 'server', actions: [...listen, `hold:${bound(endMs)}`] },
       ];
       for (let i = 1; i <= clients; i++) {
         actors.push({
@@ -275,7 +282,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
             ...sourceFor(i, 'c'),
             ...syncntOp,
             connect,
-            `recv:c:1024:${endMs + 1000}`,
+            `recv:c:1024:${bound(endMs)}`,
             'close:c',
           ],
         });
@@ -306,7 +313,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
         serverRules: [synDrop(undefined)],
         hosts: [...hosts, ...clientHosts(1)],
         actors: [
-          { host: 'server', actions: [...listen, `hold:${endMs + 1000}`] },
+          { host: 'server', actions: [...listen, `hold:${bound(endMs)}`] },
           { host: 'client', actions: [clientStart, 'socket:c', ...syncntOp, connect] },
         ],
         endMs,
@@ -348,7 +355,7 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
             'socket:c',
             ...sourceFor(i, 'c'),
             connect,
-            `recv:c:1024:${endMs + 1000}`,
+            `recv:c:1024:${bound(endMs)}`,
             'close:c',
           ],
         });
@@ -359,9 +366,15 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
       // The attacker's address never answers: its namespace drops what comes back to it.
       const syns = p['flood_syns'] ?? 32;
       const every = p['flood_interval_ms'] ?? 1;
+      // With syncookies the client gets through at once; without, its SYNs are dropped until
+      // the flood's requests expire, after the SYN-ACK and its tcp_synack_retries resends
+      // ((2^(n+1) - 1) s), and the next SYN retransmission (at most 1 s later while linear).
+      const cookies = (p['tcp_syncookies'] ?? host['tcp_syncookies'] ?? 1) !== 0;
+      const synackRetries = p['tcp_synack_retries'] ?? host['tcp_synack_retries'] ?? 5;
+      const recovery = cookies ? 500 : (2 ** (synackRetries + 1) - 1) * 1000 + 2500;
       const endMs =
         Math.max(FLOOD_CLIENT_START_MS, FLOOD_ATTACKER_START_MS + (syns - 1) * every) +
-        500 +
+        recovery +
         4 * rtt;
       return {
         ...base,
@@ -382,11 +395,11 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
             host: 'server',
             actions: [
               ...listen,
-              `accept:s:c:${endMs}`,
-              `recv:c:1024:${endMs}`,
-              `recv:c:1024:${endMs}`,
+              `accept:s:c:${bound(endMs)}`,
+              `recv:c:1024:${bound(endMs)}`,
+              `recv:c:1024:${bound(endMs)}`,
               'close:c',
-              `hold:${endMs + 1000}`,
+              `hold:${bound(endMs)}`,
             ],
           },
           {
