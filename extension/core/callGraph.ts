@@ -216,7 +216,11 @@ export class CallGraph {
     const target = this.entry(name);
     const fname = target.fact.name;
     const edges: CallEdge[] = [];
-    const withName = this.index.filesContaining(fname);
+    // A static function in a .c file can only be named in that file: no need to read the tree.
+    const withName =
+      target.fact.isStatic && target.file.endsWith('.c')
+        ? [target.file]
+        : this.index.filesContaining(fname);
     // Where is the function stored? Those fields' call sites call it.
     const storedIn: { struct: string; field: string; provenance: Provenance }[] = [];
     for (const file of withName) {
@@ -307,10 +311,19 @@ export class CallGraph {
       }
     }
     // Call sites of those fields whose receiver has that struct type.
+    const byField = new Map<string, string[]>();
+    const fieldFiles = (field: string): string[] => {
+      let files = byField.get(field);
+      if (!files) {
+        files = this.index.filesContaining(field);
+        byField.set(field, files);
+      }
+      return files;
+    };
     for (const stored of storedIn) {
       const chosen = options.profile?.initializerFor(stored.struct);
       if (chosen && !stored.provenance.via.startsWith(`${chosen.fact.name}.`)) continue;
-      for (const file of this.index.filesContaining(stored.field)) {
+      for (const file of fieldFiles(stored.field)) {
         const facts = this.index.factsOf(file);
         for (const fn of facts?.functions ?? []) {
           for (const call of fn.calls) {
