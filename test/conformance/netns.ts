@@ -68,6 +68,11 @@ export class NsProcess {
     return this.exitCode === undefined;
   }
 
+  /** The exit code once the process has exited by itself (null when killed by a signal). */
+  get code(): number | null | undefined {
+    return this.exitCode;
+  }
+
   /** Waits until stdout or stderr has a line matching `re`; fails after `timeoutMs` or when
    * the process exits first. */
   async waitForLine(re: RegExp, timeoutMs: number): Promise<string> {

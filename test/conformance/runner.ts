@@ -252,7 +252,17 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
         ? await run('ip', ['netns', 'exec', ns.server, 'nft', 'list', 'table', 'inet', 'kl'])
         : '';
     for (const d of dumps) await d.stop('SIGTERM');
+    // A program that ended by itself with an error (kl-actor: bad action, ip netns exec: no
+    // such program) makes the whole run meaningless: say so rather than compare nothing.
+    const broken = actors.filter((a) => !a.proc.running && a.proc.code !== 0);
     for (const a of actors) await a.proc.stop('SIGKILL');
+    if (broken.length > 0) {
+      throw new Error(
+        broken
+          .map((a) => `${a.proc.label} exited ${a.proc.code}: ${a.proc.stderr.join(' | ')}`)
+          .join('; '),
+      );
+    }
 
     const output: Record<string, string[]> = {};
     for (const a of actors)
