@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ParamError } from '../../../webview/simulator/engine/index';
-import { modelTimeout } from '../../../webview/simulator/engine/tcpModel';
+import { modelTimeout, wheelExpiry } from '../../../webview/simulator/engine/tcpModel';
 import { calls, run, sent, times } from './helpers';
 
 /** SYN send times relative to the first SYN, and when connect() returned. */
@@ -124,5 +124,28 @@ void describe('SYN-ACK retransmission (request sock timer)', () => {
       [0, 1000, 3000],
     );
     assert.equal(r.steps.find((s) => s.explain.key === 'req.expired')!.t - t0, 7000);
+  });
+});
+
+void describe('jiffies and the timer wheel (hz)', () => {
+  void it('hz=250: a 1 s RTO fires up to 32 ms late (level 1, 8 jiffies), never early; hz=0 is exact', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const r = run('syn-loss', '6.1', { hz: 250, drop_syns: 1 }, seed);
+      const [first, second] = sent(r, 'client').map((s) => s.t);
+      const gap = second! - first!;
+      assert.ok(gap > 1000 && gap <= 1032, `seed ${seed}: ${gap} ms`);
+    const [a, b] = sent(exact, 'client').map((s) => s.t);
+    assert.equal(b! - a!, 1000);
+  });
+
+  void it('wheel rounding by level: 1 jiffy at level 0, 8 at level 1, 64 at level 2', () => {
+    assert.equal(wheelExpiry(1010, 1000), 1011); // 10 jiffies ahead: level 0, +1
+    assert.equal(wheelExpiry(1250, 1000), 1256); // 250 ahead: level 1, next multiple of 8
+    assert.equal(wheelExpiry(1256, 1000), 1264); // never early: strictly after
+    assert.equal(wheelExpiry(2000, 1000), 2048); // 1000 ahead: level 2, multiple of 64
+  });
+
+  void it('rejects an hz whose jiffy is not a whole millisecond', () => {
+    assert.throws(() => run('normal', '6.1', { hz: 300 }), ParamError);
   });
 });

@@ -101,6 +101,14 @@ export const PARAMS: readonly ParamSpec[] = [
     doc: "syn-flood: time between the attacker's SYNs",
   },
   {
+    name: 'hz',
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 1000,
+    doc: 'CONFIG_HZ for kernel timers (100, 250 as Debian builds, 1000): they then fire on jiffies, rounded up by the timer wheel; 0 fires them at the exact millisecond',
+  },
+  {
     name: 'max_ms',
     type: 'int',
     default: 400000,
@@ -283,6 +291,10 @@ export function coerceParam(spec: ParamSpec, raw: string | number): number | str
   }
   const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
   if (!Number.isInteger(n)) throw new ParamError(`${spec.name} wants a whole number, got "${raw}"`);
+  // Whole-millisecond jiffies only, so that step times stay whole numbers.
+  if (spec.name === 'hz' && ![0, 100, 250, 1000].includes(n)) {
+    throw new ParamError(`hz must be 0, 100, 250 or 1000, got ${n}`);
+  }
   if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
     throw new ParamError(
       `${spec.name}=${n} is out of range [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`,

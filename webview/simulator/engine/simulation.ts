@@ -494,9 +494,23 @@ class World {
 
   // --- timers
 
+  /**
+   * When a timer_list timer armed now for `delay` ms runs. With hz set: on a jiffy, after
+   * msecs_to_jiffies rounded the delay up and the timer wheel rounded the expiry up to its
+   * level's granularity (jiffies count from the run's uptime, so the phase follows the seed).
+   */
+  private timerAt(delay: number): number {
+    const hz = intParam(this.P, 'hz');
+    if (!hz) return this.now + delay;
+    const jiffy = 1000 / hz;
+    const clk = Math.floor((this.uptime + this.now) / jiffy);
+    const due = M.wheelExpiry(clk + Math.ceil(delay / jiffy), clk);
+    return due * jiffy - this.uptime;
+  }
+
   private arm(sk: Sock, name: string, delay: number, fire: () => void): void {
     this.disarm(sk, name);
-    const ev = this.schedule(this.now + delay, 0, () => {
+    const ev = this.schedule(this.timerAt(delay), 0, () => {
       sk.timers.delete(name);
       fire();
     });
@@ -1095,7 +1109,7 @@ class World {
 
   private armReq(req: Req, delay: number): void {
     if (req.timer) req.timer.cancelled = true;
-    req.timer = this.schedule(this.now + delay, 0, () => this.reqTimer(req));
+    req.timer = this.schedule(this.timerAt(delay), 0, () => this.reqTimer(req));
   }
 
   private dropReq(req: Req, frames: CodePoint[], key: string): void {

@@ -86,6 +86,26 @@ export function modelTimeout(boundary: number, rtoBase: number, rtoMax: number):
   return ((2 << thresh) - 1) * rtoBase + (boundary - thresh) * rtoMax;
 }
 
+// --- timer_list expiry (kernel/time/timer.c)
+
+const LVL_CLK_SHIFT = 3;
+const LVL_SIZE = 64;
+const LVL_DEPTH = 9; // HZ > 100
+
+/**
+ * The jiffy at which a timer_list timer due at `expires` actually runs: the timer wheel files
+ * it in a level by its distance from now and rounds it up to that level's granularity
+ * (calc_wheel_index / calc_index), 1 jiffy at level 0, 8 at level 1, 64 at level 2 ... so
+ * a 1 s timer at HZ=250 (250 jiffies, level 1) runs up to 32 ms late, never early.
+ */
+export function wheelExpiry(expires: number, clk: number): number {
+  const delta = expires - clk;
+  let lvl = 0;
+  while (lvl < LVL_DEPTH - 1 && delta >= (LVL_SIZE - 1) * 2 ** (lvl * LVL_CLK_SHIFT)) lvl++;
+  const gran = 2 ** (lvl * LVL_CLK_SHIFT);
+  return (Math.floor(expires / gran) + 1) * gran;
+}
+
 // --- SYN cookies (net/ipv4/syncookies.c)
 
 /** msstab: the four MSS values a cookie can encode, in two bits. */
