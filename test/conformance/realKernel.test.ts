@@ -413,9 +413,9 @@ const CASES: Case[] = [
   },
   {
     title:
-      'accept-overflow with clients 5 ms apart: once the accept queue is full, SYNs are dropped and retransmitted',
+      'accept-overflow with clients 30 ms apart: once the accept queue is full, SYNs are dropped and retransmitted',
     scenario: 'accept-overflow',
-    params: { backlog: 1, clients: 4, interval_ms: 5, delay_ms: 1, syncnt: 2, tcp_syncookies: 0 },
+    params: { backlog: 1, clients: 4, interval_ms: 30, delay_ms: 2, syncnt: 2, tcp_syncookies: 0 },
     check(run) {
       // Each handshake completes before the next client starts: two fill the accept queue,
       // then tcp_conn_request drops every SYN (sk_acceptq_is_full), first ones and resends.
@@ -434,7 +434,7 @@ const CASES: Case[] = [
     title:
       'accept-overflow without syncookies, clients 2 ms apart: the SYN queue fills first and drops SYNs',
     scenario: 'accept-overflow',
-    params: { backlog: 1, clients: 4, interval_ms: 2, delay_ms: 10, syncnt: 2, tcp_syncookies: 0 },
+    params: { backlog: 1, clients: 4, interval_ms: 2, delay_ms: 25, syncnt: 2, tcp_syncookies: 0 },
     check(run) {
       // All four SYNs arrive before any ACK: two requests fit (full only above the backlog),
       // the third and fourth find the SYN queue full and, without cookies, are dropped.
@@ -492,12 +492,49 @@ const CASES: Case[] = [
 /** Known differences that explained something in this run: an entry that never does is
  * stale (the model or the scenario changed) and is listed at the end. */
 const knownUsed = new Set<string>();
-let compared = 0;
+const compared = new Set<string>(); // titles of the cases compared with the model
+
+/** One run of a case: the real kernel, what Linux must show, and the comparison. */
+async function attempt(c: Case, t: TestContext, n: number): Promise<void> {
+  const run = await runScenario(c.scenario, c.params);
+  t.diagnostic(
+    `${c.scenario} (attempt ${n}): ${run.wallMs} ms, schedule slip ${run.scheduleSlipMs.toFixed(1)} ms; ` +
+      run.trace.connections.map((x) => `${x.key}: ${flagLine(x).join(', ')}`).join(' | '),
+  );
+  // Our pcap reader and tcpdump agree on every segment's flags.
+  assert.deepEqual(run.tcpdumpCheck.ours, run.tcpdumpCheck.tcpdump);
+  c.check(run);
+
+  const simWhy = await simWhyNot();
+  if (simWhy) {
+    t.diagnostic(`no comparison with the simulator: ${simWhy}`);
+    return;
+  }
+  // The model gets every parameter of the real run and every sysctl in force in it, on a link
+  // like the test's (MTU 1500, not loopback).
+  const params: SysctlValues = { ...run.plan.params, ...run.sysctls, link: 'veth' };
+  const sim = await runSim(ROOT, c.scenario, params, hostKernelVersion());
+  const diffs = compareTraces(run.trace, traceFromSim(sim, run.plan.endMs), {
+    known: knownDifferences(),
+  });
+  compared.add(c.title);
+  for (const d of diffs) if (d.known) knownUsed.add(d.known.id);
+  const lines = diffs.map(formatDifference);
+  appendFileSync(REPORT, `\n## ${c.title}${n > 1 ? ` (attempt ${n})` : ''}\n${lines.join('\n')}\n`);
+  for (const l of lines) t.diagnostic(l);
+  const unexplained = diffs.filter((d) => !d.known);
+  assert.equal(
+    unexplained.length,
+    0,
+    `unexplained differences with the simulator (schedule slip ${run.scheduleSlipMs.toFixed(1)} ms):\n` +
+      unexplained.map(formatDifference).join('\n'),
+  );
+}
 
 void describe('conformance against the real kernel', () => {
   after(() => {
     const stale = knownDifferences().filter((k) => !knownUsed.has(k.id));
-    if (compared === CASES.length && stale.length > 0) {
+    if (compared.size === CASES.length && stale.length > 0) {
       const line = `known differences that matched nothing (stale?): ${stale.map((k) => k.id).join(', ')}`;
       console.log(line);
       appendFileSync(REPORT, `\n${line}\n`);
@@ -507,43 +544,24 @@ void describe('conformance against the real kernel', () => {
   writeFileSync(REPORT, `# kernel ${hostKernelVersion()}, ${new Date().toISOString()}\n`);
 
   for (const c of CASES) {
-    void it(c.title, { timeout: 120_000 }, async (t: TestContext) => {
+    void it(c.title, { timeout: 240_000 }, async (t: TestContext) => {
       const why = await whyNot();
       if (why) {
         t.skip(`conformance tier skipped: ${why}`);
         return;
       }
-      const run = await runScenario(c.scenario, c.params);
-      t.diagnostic(
-        `${c.scenario}: ${run.wallMs} ms; ${run.trace.connections.map((x) => `${x.key}: ${flagLine(x).join(', ')}`).join(' | ')}`,
-      );
-      // Our pcap reader and tcpdump agree on every segment's flags.
-      assert.deepEqual(run.tcpdumpCheck.ours, run.tcpdumpCheck.tcpdump);
-      c.check(run);
-
-      const simWhy = await simWhyNot();
-      if (simWhy) {
-        t.diagnostic(`no comparison with the simulator: ${simWhy}`);
-        return;
+      // A real run depends on the machine's scheduling: on a loaded machine a program can
+      // wake up tens of ms late and a schedule slips. A failure is therefore run once more;
+      // the first failure is still printed and written to the report, never dropped.
+      try {
+        await attempt(c, t, 1);
+      } catch (first) {
+        const message = (first as Error).message;
+        t.diagnostic(`first attempt failed, running once more: ${message}`);
+        appendFileSync(REPORT, `\n## ${c.title} (first attempt failed)\n${message}\n`);
+        await attempt(c, t, 2);
+        t.diagnostic('passed on the second attempt');
       }
-      // The model gets every parameter of the real run and every sysctl in force in it, on
-      // a link like the test's (MTU 1500, not loopback).
-      const params: SysctlValues = { ...run.plan.params, ...run.sysctls, link: 'veth' };
-      const sim = await runSim(ROOT, c.scenario, params, hostKernelVersion());
-      const diffs = compareTraces(run.trace, traceFromSim(sim, run.plan.endMs), {
-        known: knownDifferences(),
-      });
-      compared++;
-      for (const d of diffs) if (d.known) knownUsed.add(d.known.id);
-      const lines = diffs.map(formatDifference);
-      appendFileSync(REPORT, `\n## ${c.title}\n${lines.join('\n')}\n`);
-      for (const l of lines) t.diagnostic(l);
-      const unexplained = diffs.filter((d) => !d.known);
-      assert.equal(
-        unexplained.length,
-        0,
-        `unexplained differences with the simulator:\n${unexplained.map(formatDifference).join('\n')}`,
-      );
     });
   }
 });

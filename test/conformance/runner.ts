@@ -98,6 +98,9 @@ export interface RealRun {
   /** tcpdump's own reading of each side's capture (`tcpdump -nn -r`), in capture order,
    * and our reading of the same file, so a test can check the two agree on every flag. */
   tcpdumpCheck: { tcpdump: string[]; ours: string[] };
+  /** The latest any program woke up for a scheduled call (kl-actor's `at`), in ms: tens of
+   * ms mean a loaded machine, and timing differences with the model are likely its doing. */
+  scheduleSlipMs: number;
   /** Packets the server side's nftables rules dropped. */
   serverDrops: number;
   /** The server namespace's TcpExt/Tcp counters at the end (/proc/net/netstat and snmp),
@@ -303,6 +306,7 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       output,
       sockets,
       tcpdumpCheck,
+      scheduleSlipMs: scheduleSlip(actors.flatMap((a) => a.proc.lines)),
       serverDrops,
       serverCounters,
       clientCounters,
@@ -395,6 +399,16 @@ export function realTrace(
     calls,
     finalStates,
   };
+}
+
+/** The largest `late_us` of the programs' `at` lines, in ms. */
+export function scheduleSlip(lines: readonly string[]): number {
+  let late = 0;
+  for (const l of lines) {
+    const m = /"call":"at","late_us":(-?\d+)/.exec(l);
+    if (m) late = Math.max(late, Number(m[1]) / 1000);
+  }
+  return late;
 }
 
 function numericOnly(values: SysctlValues): Params {

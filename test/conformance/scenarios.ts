@@ -38,16 +38,17 @@ export const DEFAULT_PARAMS: Record<ScenarioName, Params> = {
   nonblocking: { backlog: 128, delay_ms: 1 },
   'nonblocking-refused': { delay_ms: 1 },
   // The model's defaults (4 clients at once, 1 ms link) overflow the SYN queue first (the
-  // tier runs that too). Over a 50 ms link with clients 75 ms apart, client 2 and 3's SYNs
+  // tier runs that too). Over a 100 ms link with clients 150 ms apart, client 2 and 3's SYNs
   // are admitted (accept queue 0 then 1, one request pending: no syncookies) and client 3's
   // ACK finds the accept queue full (2 > backlog 1): the ACK-stage overflow that
-  // tcp_abort_on_overflow is about. Each event is 25 ms from the one it must not cross.
-  'accept-overflow': { backlog: 1, clients: 3, interval_ms: 75, delay_ms: 50, syncnt: 2 },
+  // tcp_abort_on_overflow is about. Each event is 50 ms from the one it must not cross, so
+  // a loaded machine does not reorder them.
+  'accept-overflow': { backlog: 1, clients: 3, interval_ms: 150, delay_ms: 100, syncnt: 2 },
   'syn-loss': { backlog: 128, drop_syns: 2, delay_ms: 0 },
   'syn-timeout': { backlog: 128, syncnt: 2, delay_ms: 0 },
-  // Both SYNs must leave before either arrives; two real processes start a few ms apart,
-  // so the link needs more than the model's 1 ms.
-  'simultaneous-open': { delay_ms: 20 },
+  // Both SYNs must leave before either arrives; two real processes start a few ms apart
+  // (tens on a loaded machine), so the link needs more than the model's 1 ms.
+  'simultaneous-open': { delay_ms: 50 },
   'listener-close': { backlog: 128, clients: 2, interval_ms: 0, hold_ms: 1000, delay_ms: 0 },
   'syn-flood': { backlog: 8, flood_syns: 32, flood_interval_ms: 1, delay_ms: 0 },
 };

@@ -171,8 +171,14 @@ int main(int argc, char **argv) {
 
         if (strcmp(a, "at") == 0) {
             need(n, 2, argv[i]);
-            long long wait = t0_us + atoll(f[1]) * 1000LL - now_us();
+            long long due = t0_us + atoll(f[1]) * 1000LL;
+            long long wait = due - now_us();
             if (wait > 0) usleep((useconds_t)wait);
+            /* How late the program woke up: the runner reports a slipped schedule (a loaded
+             * machine), which explains timing differences with the model. */
+            printf("{\"t_us\":%lld,\"pid\":%d,\"call\":\"at\",\"late_us\":%lld,\"harness\":true}\n",
+                   now_us(), (int)getpid(), now_us() - due);
+            fflush(stdout);
         } else if (strcmp(a, "hold") == 0) {
             need(n, 2, argv[i]);
             usleep((useconds_t)(atoll(f[1]) * 1000LL));

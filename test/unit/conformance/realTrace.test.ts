@@ -127,7 +127,7 @@ void describe('scenario arithmetic', () => {
     );
     const c2 = p.actors.find((a) => a.host === 'client2')!;
     assert.deepEqual(c2.actions.slice(0, 4), [
-      'at:85',
+      'at:160',
       'socket:c',
       'source:c:192.0.2.3',
       'syncnt:c:2',
