@@ -10,7 +10,11 @@ import type { Lang } from './lens';
 /** One entry of an annotation file, as the schema describes it. */
 export interface Annotation {
   /** Where it was written from, e.g. { kernels: ["6.1", "6.12"], path: "net/ipv4/tcp_ipv4.c", symbol: "tcp_v4_connect" }. */
-  readonly provenance: { readonly kernels: readonly string[]; readonly path: string; readonly symbol: string };
+  readonly provenance: {
+    readonly kernels: readonly string[];
+    readonly path: string;
+    readonly symbol: string;
+  };
   /** e.g. "connect", "handshake" */
   readonly topics: readonly string[];
   readonly text: Readonly<Record<Lang, string>>;

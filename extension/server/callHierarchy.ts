@@ -86,7 +86,10 @@ function itemOf(lens: Lens, fn: Located<FunctionFact>, detail?: string): CallHie
   };
 }
 
-async function located(ctx: ServerContext, item: CallHierarchyItem): Promise<{ lens: Lens; fn: Located<FunctionFact> } | undefined> {
+async function located(
+  ctx: ServerContext,
+  item: CallHierarchyItem,
+): Promise<{ lens: Lens; fn: Located<FunctionFact> } | undefined> {
   const lens = await lensOf(ctx);
   const data = item.data as ItemData | undefined;
   if (!lens || !data) return undefined;
@@ -122,7 +125,9 @@ export function outgoingCalls(lens: Lens, fn: Located<FunctionFact>): CallHierar
   const groups = new Map<string, { callee: Located<FunctionFact>; edges: CallEdge[] }>();
   for (const edge of edges) {
     if (!edge.calleeFile || edge.calleeLine === undefined) continue;
-    const fact = lens.index.factsOf(edge.calleeFile)?.functions.find((f) => f.line === edge.calleeLine && f.name === edge.callee);
+    const fact = lens.index
+      .factsOf(edge.calleeFile)
+      ?.functions.find((f) => f.line === edge.calleeLine && f.name === edge.callee);
     if (!fact) continue;
     const key = `${edge.calleeFile}#${edge.calleeLine}`;
     const group = groups.get(key) ?? { callee: { file: edge.calleeFile, fact }, edges: [] };

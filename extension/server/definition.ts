@@ -43,7 +43,12 @@ export const definition: ServerFeature = {
         case 'word':
           break;
       }
-      const found = wordDefinitions(lens, file, symbol.word, 'fn' in symbol ? symbol.fn : undefined);
+      const found = wordDefinitions(
+        lens,
+        file,
+        symbol.word,
+        'fn' in symbol ? symbol.fn : undefined,
+      );
       return found.length ? found : null;
     });
   },

@@ -75,7 +75,8 @@ export const hover: ServerFeature = {
           fn = functionsNamed(lens, symbol.entry.value, file)[0];
           break;
         case 'word':
-          if (!symbol.word.isField && !symbol.word.tagKeyword) fn = functionsNamed(lens, symbol.word.text, file)[0];
+          if (!symbol.word.isField && !symbol.word.tagKeyword)
+            fn = functionsNamed(lens, symbol.word.text, file)[0];
           break;
         case 'initField':
           break;
@@ -100,7 +101,11 @@ function signatureSection(fn: Located<FunctionFact>): string {
 }
 
 /** On `sock->ops->connect(...)`: the profile's target, then every candidate with its table. */
-function dispatchSection(lens: Lens, symbol: Parameters<typeof callTargets>[1], chosen: DefinedTarget[]): string {
+function dispatchSection(
+  lens: Lens,
+  symbol: Parameters<typeof callTargets>[1],
+  chosen: DefinedTarget[],
+): string {
   const m = MESSAGES[lens.lang];
   const lines: string[] = [];
   const first = chosen[0]!;
@@ -109,7 +114,9 @@ function dispatchSection(lens: Lens, symbol: Parameters<typeof callTargets>[1], 
   }
   const all = callTargets(lens, symbol, undefined);
   if (all.length > 1 || !lens.profile) {
-    const list = all.slice(0, MAX_LISTED).map((t) => `- ${t.def.fact.name} — \`${t.provenance?.via ?? t.callee}\``);
+    const list = all
+      .slice(0, MAX_LISTED)
+      .map((t) => `- ${t.def.fact.name} — \`${t.provenance?.via ?? t.callee}\``);
     if (all.length > MAX_LISTED) list.push(`- … (+${all.length - MAX_LISTED})`);
     lines.push(`${m.candidates(all.length)}\n${list.join('\n')}`);
   }
@@ -142,7 +149,15 @@ function callersSection(lens: Lens, fn: Located<FunctionFact>): string | undefin
   if (!byVia.size) return undefined;
   return [...byVia]
     .slice(0, MAX_LISTED)
-    .map(([via, callers]) => m.calledVia(via, [...callers].slice(0, MAX_LISTED).map((c) => `**${c}**`).join(', ')))
+    .map(([via, callers]) =>
+      m.calledVia(
+        via,
+        [...callers]
+          .slice(0, MAX_LISTED)
+          .map((c) => `**${c}**`)
+          .join(', '),
+      ),
+    )
     .join('  \n');
 }
 

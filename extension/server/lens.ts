@@ -124,7 +124,10 @@ function createLens(ctx: ServerContext, index: KernelIndex): Lens {
       return { uri: uriOf(fn.file), range: rangeAt(fn.fact.line, fn.fact.col, length) };
     },
     functionRange(fn) {
-      return { start: { line: fn.startLine - 1, character: 0 }, end: { line: fn.endLine - 1, character: 1 } };
+      return {
+        start: { line: fn.startLine - 1, character: 0 },
+        end: { line: fn.endLine - 1, character: 1 },
+      };
     },
     rangeAt,
     wordLocation(file, line, name) {

@@ -39,11 +39,14 @@ export const lensRequests: ServerFeature = {
       if (!lens) return null;
       return buildCallGraph(lens, params.entry, params.depth, profileFor(lens, params.profile));
     });
-    ctx.connection.onRequest(resolveCodePoint, async (params): Promise<ResolvedCodePoint | null> => {
-      const lens = await lensOf(ctx);
-      if (!lens) return null;
-      return codePoint(lens, params.function, params.anchor);
-    });
+    ctx.connection.onRequest(
+      resolveCodePoint,
+      async (params): Promise<ResolvedCodePoint | null> => {
+        const lens = await lensOf(ctx);
+        if (!lens) return null;
+        return codePoint(lens, params.function, params.anchor);
+      },
+    );
   },
 };
 
@@ -59,7 +62,12 @@ function profileFor(lens: Lens, name: string): Profile | undefined {
   }
 }
 
-export function buildCallGraph(lens: Lens, entry: string, depth: number, profile: Profile | undefined): CallGraph | null {
+export function buildCallGraph(
+  lens: Lens,
+  entry: string,
+  depth: number,
+  profile: Profile | undefined,
+): CallGraph | null {
   let result;
   try {
     result = lens.graph.path(entry, {
@@ -87,7 +95,11 @@ export function buildCallGraph(lens: Lens, entry: string, depth: number, profile
     const id = `${f.file}#${f.display}`;
     // A syscall's name position is its SYSCALL_DEFINEn macro.
     const length = f.display === f.name ? f.name.length : f.display.indexOf('(');
-    nodes.set(id, { id, name: f.display, location: { uri: lens.uriOf(f.file), range: lens.rangeAt(f.line, f.column, length) } });
+    nodes.set(id, {
+      id,
+      name: f.display,
+      location: { uri: lens.uriOf(f.file), range: lens.rangeAt(f.line, f.column, length) },
+    });
   }
   const root = `${result.entry.file}#${result.entry.display}`;
   const edges: CallGraphEdge[] = [];
@@ -96,16 +108,26 @@ export function buildCallGraph(lens: Lens, entry: string, depth: number, profile
     if (e.kind === 'unresolved') continue;
     if (edges.length >= MAX_EDGES) break;
     const caller = lens.callerOf(e);
-    const from = caller ? nodeOf(displayName(caller.fact), caller.file, caller.fact.line) : nodeOf(e.caller);
+    const from = caller
+      ? nodeOf(displayName(caller.fact), caller.file, caller.fact.line)
+      : nodeOf(e.caller);
     const to = nodeOf(e.callee, e.calleeFile, e.calleeLine);
     edges.push({
       from,
       to,
-      callSite: { uri: lens.uriOf(e.file), range: lens.rangeAt(e.line, e.column, wordLength(lens, e)) },
+      callSite: {
+        uri: lens.uriOf(e.file),
+        range: lens.rangeAt(e.line, e.column, wordLength(lens, e)),
+      },
       provenance: provenanceOf(lens, e),
     });
   }
-  return { root, nodes: [...nodes.values()], edges, truncated: result.truncated || result.edges.length > edges.length };
+  return {
+    root,
+    nodes: [...nodes.values()],
+    edges,
+    truncated: result.truncated || result.edges.length > edges.length,
+  };
 }
 
 /** Length of the callee's name or field at a call site. */
@@ -132,10 +154,21 @@ function provenanceOf(lens: Lens, e: CallEdge): CallProvenance {
       field = e.via.slice(dot + 1);
     } else field = e.callee;
   }
-  return { kind: 'indirect', table, field, via: e.via, viaKind: e.viaKind, ...(initializer ? { initializer } : {}) };
+  return {
+    kind: 'indirect',
+    table,
+    field,
+    via: e.via,
+    viaKind: e.viaKind,
+    ...(initializer ? { initializer } : {}),
+  };
 }
 
-export async function codePoint(lens: Lens, fn: string, anchor: string): Promise<ResolvedCodePoint | null> {
+export async function codePoint(
+  lens: Lens,
+  fn: string,
+  anchor: string,
+): Promise<ResolvedCodePoint | null> {
   const r = await resolveAnchor(lens.index, { function: fn, anchor });
   if (!r.ok) return null;
   const def = lens.index
@@ -144,7 +177,10 @@ export async function codePoint(lens: Lens, fn: string, anchor: string): Promise
   const text = lineOf(lens.index.readText(r.file), r.line) ?? '';
   const indent = text.length - text.trimStart().length;
   return {
-    location: { uri: lens.uriOf(r.file), range: lens.rangeAt(r.line, indent, text.length - indent) },
+    location: {
+      uri: lens.uriOf(r.file),
+      range: lens.rangeAt(r.line, indent, text.length - indent),
+    },
     functionRange: def ? lens.functionRange(def.fact) : lens.rangeAt(r.line, 0, text.length),
   };
 }

@@ -25,14 +25,19 @@ export const references: ServerFeature = {
       if (symbol.kind === 'functionName') fn = symbol.fn;
       else if (symbol.kind === 'call') fn = callTargets(lens, symbol, lens.profile)[0]?.def;
       else if (symbol.kind === 'initValue') fn = functionsNamed(lens, symbol.entry.value, file)[0];
-      else if (symbol.kind === 'word' && !symbol.word.isField) fn = functionsNamed(lens, symbol.word.text, file)[0];
+      else if (symbol.kind === 'word' && !symbol.word.isField)
+        fn = functionsNamed(lens, symbol.word.text, file)[0];
       if (!fn || fn.fact.syscall) return null;
       return referencesOf(lens, fn, params.context.includeDeclaration);
     });
   },
 };
 
-export function referencesOf(lens: Lens, fn: Located<FunctionFact>, includeDeclaration: boolean): Location[] {
+export function referencesOf(
+  lens: Lens,
+  fn: Located<FunctionFact>,
+  includeDeclaration: boolean,
+): Location[] {
   const out: Location[] = [];
   const seen = new Set<string>();
   const add = (loc: Location): void => {
@@ -46,9 +51,16 @@ export function referencesOf(lens: Lens, fn: Located<FunctionFact>, includeDecla
   for (const edge of lens.callers(name, undefined)) {
     // The call site: the callee's name, or the field of an ops call.
     const word = wordAt(lens.index.readText(edge.file), edge.line, edge.column);
-    add({ uri: lens.uriOf(edge.file), range: lens.rangeAt(edge.line, edge.column, word ? word.end - edge.column : 1) });
+    add({
+      uri: lens.uriOf(edge.file),
+      range: lens.rangeAt(edge.line, edge.column, word ? word.end - edge.column : 1),
+    });
     // Where it is stored: `.connect = tcp_v4_connect`, `sk->sk_data_ready = ...`.
-    if (edge.viaFile && edge.viaLine && (edge.viaKind === 'initializer' || edge.viaKind === 'assignment')) {
+    if (
+      edge.viaFile &&
+      edge.viaLine &&
+      (edge.viaKind === 'initializer' || edge.viaKind === 'assignment')
+    ) {
       add(lens.wordLocation(edge.viaFile, edge.viaLine, name));
     }
   }

@@ -45,7 +45,12 @@ const MAX_WORD_DEFINITIONS = 20;
  * `struct x` / `union x` go to the struct's definition. Fields after `->`/`.` are not
  * resolved here (their struct is the receiver's type; see the call case).
  */
-export function wordDefinitions(lens: Lens, file: string, word: WordAt, fn?: Located<FunctionFact>): Location[] {
+export function wordDefinitions(
+  lens: Lens,
+  file: string,
+  word: WordAt,
+  fn?: Located<FunctionFact>,
+): Location[] {
   const { index } = lens;
   const name = word.text;
   if (word.tagKeyword === 'struct' || word.tagKeyword === 'union') {
@@ -56,11 +61,16 @@ export function wordDefinitions(lens: Lens, file: string, word: WordAt, fn?: Loc
     if (!macro) return [];
     const renamed = /^\s*(\w+)\s*$/.exec(macro.fact.body)?.[1];
     const target = renamed ? index.struct(`${word.tagKeyword} ${renamed}`, file) : undefined;
-    return [target ? lens.wordLocation(target.file, target.fact.line, renamed!) : lens.wordLocation(macro.file, macro.fact.line, name)];
+    return [
+      target
+        ? lens.wordLocation(target.file, target.fact.line, renamed!)
+        : lens.wordLocation(macro.file, macro.fact.line, name),
+    ];
   }
   if (word.isField) return [];
   if (fn) {
-    const v = fn.fact.params.find((p) => p.name === name) ?? fn.fact.locals.find((l) => l.name === name);
+    const v =
+      fn.fact.params.find((p) => p.name === name) ?? fn.fact.locals.find((l) => l.name === name);
     if (v) return [lens.wordLocation(fn.file, v.line, name)];
   }
   const defs = functionsNamed(lens, name, file);

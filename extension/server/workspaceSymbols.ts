@@ -119,17 +119,27 @@ export function symbolsMatching(lens: Lens, table: NameTable, query: string): Sy
       };
       for (const f of facts.functions) {
         if (f.syscall ? f.syscall.name === name : f.name === name) {
-          out.push({ name: displayName(f), kind: SymbolKind.Function, location: lens.nameLocation({ file, fact: f }), containerName: file });
+          out.push({
+            name: displayName(f),
+            kind: SymbolKind.Function,
+            location: lens.nameLocation({ file, fact: f }),
+            containerName: file,
+          });
         }
       }
       for (const s of facts.structs) {
-        if (s.name === `struct ${name}` || s.name === `union ${name}`) push(s.name, SymbolKind.Struct, s.line, file);
+        if (s.name === `struct ${name}` || s.name === `union ${name}`)
+          push(s.name, SymbolKind.Struct, s.line, file);
       }
-      for (const i of facts.initializers) if (i.name === name) push(name, SymbolKind.Variable, i.line, `${i.type.name} · ${file}`);
-      for (const m of facts.macros) if (m.name === name) push(name, SymbolKind.Constant, m.line, file);
-      for (const t of facts.typedefs) if (t.name === name) push(name, SymbolKind.TypeParameter, t.line, file);
+      for (const i of facts.initializers)
+        if (i.name === name) push(name, SymbolKind.Variable, i.line, `${i.type.name} · ${file}`);
+      for (const m of facts.macros)
+        if (m.name === name) push(name, SymbolKind.Constant, m.line, file);
+      for (const t of facts.typedefs)
+        if (t.name === name) push(name, SymbolKind.TypeParameter, t.line, file);
       for (const g of facts.globals) {
-        if (g.name === name && !facts.initializers.some((i) => i.name === name)) push(name, SymbolKind.Variable, g.line, file);
+        if (g.name === name && !facts.initializers.some((i) => i.name === name))
+          push(name, SymbolKind.Variable, g.line, file);
       }
       if (out.length >= MAX_SYMBOLS) return out.slice(0, MAX_SYMBOLS);
     }

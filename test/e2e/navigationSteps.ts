@@ -10,7 +10,12 @@ import type { Locator, Page } from 'playwright-core';
 import { openQuickInput } from './harness';
 
 /** 1-based line and column of `needle` at or after `lineText` on the first line containing it. */
-export function positionIn(root: string, file: string, lineText: string, needle: string): { line: number; column: number } {
+export function positionIn(
+  root: string,
+  file: string,
+  lineText: string,
+  needle: string,
+): { line: number; column: number } {
   const lines = readFileSync(join(root, file), 'latin1').split('\n');
   const index = lines.findIndex((l) => l.includes(lineText));
   if (index < 0) throw new Error(`no line containing "${lineText}" in ${file}`);
@@ -25,7 +30,10 @@ export async function openFile(page: Page, relPath: string): Promise<void> {
   const dir = relPath.slice(0, relPath.length - name.length - 1);
   await openQuickInput(page, relPath);
   // The row whose description is the folder: `socket.c` exists in more than one place.
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: dir }).first();
+  const row = page
+    .locator('.quick-input-list .monaco-list-row', { hasText: name })
+    .filter({ hasText: dir })
+    .first();
   await row.waitFor({ timeout: 60_000 });
   await row.click();
   await activeTab(page, name).waitFor({ timeout: 30_000 });
@@ -47,7 +55,10 @@ export function cursorItem(page: Page, line: number, column?: number): Locator {
 
 /** Moves the cursor with Go to Line/Column and waits until the status bar shows it there. */
 export async function goTo(page: Page, line: number, column: number): Promise<void> {
-  await page.locator('.editor-instance .monaco-editor').first().click({ position: { x: 200, y: 10 } });
+  await page
+    .locator('.editor-instance .monaco-editor')
+    .first()
+    .click({ position: { x: 200, y: 10 } });
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();

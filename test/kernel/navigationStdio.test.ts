@@ -37,13 +37,23 @@ void describe('navigation over stdio on a whole Linux 6.12 tree', { timeout: 600
 
   void it('definition on the ops connect in __sys_connect_file goes to inet_stream_connect in net/ipv4/af_inet.c', async () => {
     const uri = await s.open('net/socket.c');
-    const position = s.positionOf('net/socket.c', 'READ_ONCE(sock->ops)->connect(sock, (struct sockaddr *)address', 'connect(');
+    const position = s.positionOf(
+      'net/socket.c',
+      'READ_ONCE(sock->ops)->connect(sock, (struct sockaddr *)address',
+      'connect(',
+    );
     const started = Date.now();
-    const result = (await s.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position })) as Location[] | null;
+    const result = (await s.connection.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri },
+      position,
+    })) as Location[] | null;
     assert.ok(result?.length === 1, JSON.stringify(result));
     const loc = result[0]!;
     assert.equal(loc.uri, s.uri('net/ipv4/af_inet.c'));
-    assert.match(s.lineText('net/ipv4/af_inet.c', loc.range.start.line), /^int inet_stream_connect\(/);
+    assert.match(
+      s.lineText('net/ipv4/af_inet.c', loc.range.start.line),
+      /^int inet_stream_connect\(/,
+    );
     // Printed for the report: cold (profile binding and facts) vs a warm cache.
     console.log(`definition on a whole 6.12 tree: ${Date.now() - started} ms`);
   });
@@ -52,11 +62,18 @@ void describe('navigation over stdio on a whole Linux 6.12 tree', { timeout: 600
     const uri = await s.open('net/ipv4/tcp_ipv4.c');
     const items = await s.connection.sendRequest(CallHierarchyPrepareRequest.type, {
       textDocument: { uri },
-      position: s.positionOf('net/ipv4/tcp_ipv4.c', 'int tcp_v4_connect(struct sock *sk', 'tcp_v4_connect'),
+      position: s.positionOf(
+        'net/ipv4/tcp_ipv4.c',
+        'int tcp_v4_connect(struct sock *sk',
+        'tcp_v4_connect',
+      ),
     });
     assert.ok(items?.[0]);
     const started = Date.now();
-    const incoming = (await s.connection.sendRequest(CallHierarchyIncomingCallsRequest.type, { item: items[0] })) ?? [];
+    const incoming =
+      (await s.connection.sendRequest(CallHierarchyIncomingCallsRequest.type, {
+        item: items[0],
+      })) ?? [];
     console.log(`incoming calls on a whole 6.12 tree: ${Date.now() - started} ms`);
     const caller = incoming.find((c) => c.from.name === '__inet_stream_connect');
     assert.ok(caller, incoming.map((c) => c.from.name).join(', '));

@@ -15,12 +15,33 @@ const ROOT = packageRoot();
 const notes = loadAnnotations(annotationsDir(ROOT));
 
 const REQUIRED = [
-  '__sys_socket', '__sys_bind', '__sys_listen', '__sys_accept4', '__sys_connect', '__sys_connect_file',
-  'inet_create', 'inet_bind', 'inet_listen', 'inet_csk_listen_start', 'inet_accept', 'inet_csk_accept',
-  'inet_stream_connect', '__inet_stream_connect', 'tcp_v4_connect', 'tcp_connect', 'tcp_v4_rcv',
-  'tcp_v4_do_rcv', 'tcp_rcv_state_process', 'tcp_v4_conn_request', 'tcp_conn_request',
-  'tcp_rcv_synsent_state_process', 'tcp_finish_connect', 'tcp_check_req', 'tcp_v4_syn_recv_sock',
-  'inet_csk_complete_hashdance', 'inet_csk_reqsk_queue_add',
+  '__sys_socket',
+  '__sys_bind',
+  '__sys_listen',
+  '__sys_accept4',
+  '__sys_connect',
+  '__sys_connect_file',
+  'inet_create',
+  'inet_bind',
+  'inet_listen',
+  'inet_csk_listen_start',
+  'inet_accept',
+  'inet_csk_accept',
+  'inet_stream_connect',
+  '__inet_stream_connect',
+  'tcp_v4_connect',
+  'tcp_connect',
+  'tcp_v4_rcv',
+  'tcp_v4_do_rcv',
+  'tcp_rcv_state_process',
+  'tcp_v4_conn_request',
+  'tcp_conn_request',
+  'tcp_rcv_synsent_state_process',
+  'tcp_finish_connect',
+  'tcp_check_req',
+  'tcp_v4_syn_recv_sock',
+  'inet_csk_complete_hashdance',
+  'inet_csk_reqsk_queue_add',
 ];
 
 void describe('annotations (kernel-snippets/annotations)', () => {
@@ -61,9 +82,13 @@ void describe('annotations (kernel-snippets/annotations)', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       contributes: { jsonValidation?: { fileMatch: string; url: string }[] };
     };
-    const entry = manifest.contributes.jsonValidation?.find((j) => j.fileMatch.includes('kernel-snippets/annotations'));
+    const entry = manifest.contributes.jsonValidation?.find((j) =>
+      j.fileMatch.includes('kernel-snippets/annotations'),
+    );
     assert.ok(entry, 'a jsonValidation entry');
-    const schema = JSON.parse(readFileSync(join(ROOT, entry.url), 'utf8')) as { required: string[] };
+    const schema = JSON.parse(readFileSync(join(ROOT, entry.url), 'utf8')) as {
+      required: string[];
+    };
     assert.deepEqual(schema.required, ['annotations']);
   });
 });

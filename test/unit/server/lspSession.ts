@@ -19,9 +19,17 @@ import {
   type Position,
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
 import { packageRoot } from '../../../extension/kernelSources/paths';
-import { indexStatus, type IndexStatusParams, type InitializationOptions } from '../../../extension/protocol/lsp';
+import {
+  indexStatus,
+  type IndexStatusParams,
+  type InitializationOptions,
+} from '../../../extension/protocol/lsp';
 
 export interface LspSession {
   readonly connection: ProtocolConnection;
@@ -43,7 +51,10 @@ export interface LspSession {
   close(): Promise<number | null>;
 }
 
-export async function startSession(root: string, options: InitializationOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<LspSession> {
+export async function startSession(
+  root: string,
+  options: InitializationOptions & { env?: NodeJS.ProcessEnv } = {},
+): Promise<LspSession> {
   const { env, ...initOptions } = options;
   const server = spawn(process.execPath, [join(packageRoot(), 'dist', 'server.js'), '--stdio'], {
     detached: true,
@@ -52,8 +63,13 @@ export async function startSession(root: string, options: InitializationOptions 
   });
   let stderr = '';
   server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
-  const connection = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  const exited = new Promise<number | null>((resolve) =>
+    server.on('exit', (code) => resolve(code)),
+  );
+  const connection = createProtocolConnection(
+    new StreamMessageReader(server.stdout),
+    new StreamMessageWriter(server.stdin),
+  );
   const ready = new Promise<IndexStatusParams>((resolve) =>
     connection.onNotification(indexStatus, (status) => {
       if (status.state === 'ready' || status.state === 'failed') resolve(status);
@@ -122,7 +138,10 @@ export async function startSession(root: string, options: InitializationOptions 
       } catch {
         // Gone already.
       }
-      const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+      const code = await Promise.race([
+        exited,
+        new Promise<null>((r) => setTimeout(() => r(null), 5000)),
+      ]);
       connection.dispose();
       try {
         process.kill(-server.pid!, 'SIGKILL');
