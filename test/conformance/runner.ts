@@ -74,6 +74,9 @@ export function numericSysctl(values: SysctlValues, name: string): number | unde
   return v === undefined ? undefined : Number(v);
 }
 
+/** A scenario asks for something this kernel does not have (a sysctl of a later version). */
+export class UnsupportedOnThisKernel extends Error {}
+
 /** The host kernel's version, e.g. "6.18.44" from `uname -r` "6.18.44-fc-v782". */
 export function hostKernelVersion(): string {
   const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
@@ -117,7 +120,14 @@ const DEV = { client: 'klc0', server: 'kls0' } as const;
 export async function runScenario(scenario: ScenarioName, params: Params = {}): Promise<RealRun> {
   const started = Date.now();
   const sysctls = hostSysctls();
-  for (const [k, v] of Object.entries(params)) if (k in SYSCTLS) sysctls[k] = v;
+  for (const [k, v] of Object.entries(params)) {
+    if (!(k in SYSCTLS)) continue;
+    if (!(k in sysctls)) {
+      // e.g. tcp_syn_linear_timeouts before 6.5: the case is about a kernel this is not.
+      throw new UnsupportedOnThisKernel(`this kernel has no net sysctl ${k}`);
+    }
+    sysctls[k] = v;
+  }
   const numeric: Params = {};
   for (const [k, v] of Object.entries(sysctls)) if (typeof v === 'number') numeric[k] = v;
   const pl = plan(scenario, params, numeric);
