@@ -4,9 +4,9 @@
  * names in the index (local, function, macro, type, global), "as usual" for C.
  */
 import type { Location } from 'vscode-languageserver/node';
-import type { FunctionFact } from '../core/facts';
+import type { ExprFact, FunctionFact } from '../core/facts';
 import type { Located } from '../core/kernelIndex';
-import type { CodeSymbol, WordAt } from '../core/positions';
+import { lineOf, type CodeSymbol, type WordAt } from '../core/positions';
 import type { Profile } from '../core/profile';
 import type { CallTarget } from '../core/resolver';
 import type { Lens } from './lens';
@@ -67,7 +67,10 @@ export function wordDefinitions(
         : lens.wordLocation(macro.file, macro.fact.line, name),
     ];
   }
-  if (word.isField) return [];
+  if (word.isField) {
+    const field = fieldDefinitionAt(lens, file, word, fn);
+    return field ? [field] : [];
+  }
   if (fn) {
     const v =
       fn.fact.params.find((p) => p.name === name) ?? fn.fact.locals.find((l) => l.name === name);
@@ -100,4 +103,36 @@ export function fieldDefinition(
   const s = lens.index.struct(init.fact.type.name, init.file);
   const field = s?.fact.fields.find((f) => f.name === entry.path[0]);
   return s && field ? lens.wordLocation(s.file, field.line, field.name) : undefined;
+}
+
+/** `a->b.c` written before a field, as the receiver chain the field is read from. */
+const RECEIVER_CHAIN = /([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*(?:->|\.)\s*$/;
+
+/**
+ * The declaration of a field read through a plain chain (`sock->ops`, `sk->sk_prot`,
+ * `inet->inet_num`): the receiver's static type from the core's type inference, then the
+ * field in that struct, or the macro a field name stands for (`#define sk_prot
+ * __sk_common.skc_prot`). Receivers that are calls or casts are not followed.
+ */
+export function fieldDefinitionAt(
+  lens: Lens,
+  file: string,
+  word: WordAt,
+  fn?: Located<FunctionFact>,
+): Location | undefined {
+  const line = lineOf(lens.index.readText(file), word.line) ?? '';
+  const chain = RECEIVER_CHAIN.exec(line.slice(0, word.start))?.[1];
+  if (!chain) return undefined;
+  const names = chain.split(/\s*(?:->|\.)\s*/);
+  let expr: ExprFact = { k: 'id', n: names[0]! };
+  for (const f of names.slice(1)) expr = { k: 'fld', b: expr, f };
+  const types = lens.graph.resolver.types;
+  const scope = { file, line: word.line, ...(fn ? { fn: fn.fact } : {}) };
+  const structName = types.structName(types.typeOf(expr, scope));
+  if (!structName) return undefined;
+  const s = lens.index.struct(structName, file);
+  const field = s?.fact.fields.find((f) => f.name === word.text);
+  if (s && field) return lens.wordLocation(s.file, field.line, field.name);
+  const alias = s ? lens.index.macro(word.text, s.file) : undefined;
+  return alias ? lens.wordLocation(alias.file, alias.fact.line, word.text) : undefined;
 }

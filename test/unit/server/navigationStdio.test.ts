@@ -164,6 +164,37 @@ void describe(
       );
     });
 
+    void it('definition on a field goes to its declaration in the receiver type, or the macro it stands for', async () => {
+      const uri = await s.open('net/socket.c');
+      const ops = single(
+        await s.connection.sendRequest(DefinitionRequest.type, {
+          textDocument: { uri },
+          position: s.positionOf(OPS_CONNECT[0], OPS_CONNECT[1], 'ops'),
+        }),
+      );
+      assert.equal(ops.uri, s.uri('include/linux/net.h'));
+      assert.match(
+        s.lineText('include/linux/net.h', ops.range.start.line),
+        /const struct proto_ops\s*\*ops;/,
+      );
+      const af = await s.open('net/ipv4/af_inet.c');
+      const prot = single(
+        await s.connection.sendRequest(DefinitionRequest.type, {
+          textDocument: { uri: af },
+          position: s.positionOf(
+            'net/ipv4/af_inet.c',
+            'err = sk->sk_prot->connect(sk, uaddr, addr_len);',
+            'sk_prot',
+          ),
+        }),
+      );
+      assert.equal(prot.uri, s.uri('include/net/sock.h'));
+      assert.match(
+        s.lineText('include/net/sock.h', prot.range.start.line),
+        /#define sk_prot\s+__sk_common\.skc_prot/,
+      );
+    });
+
     void it('implementation on sock->ops->connect lists every proto_ops.connect, once each', async () => {
       const uri = await s.open('net/socket.c');
       const result = (await s.connection.sendRequest(ImplementationRequest.type, {
