@@ -4,7 +4,7 @@
 // are deleted, which takes their veth/TUN devices and nftables tables with them.
 // Every wait is bounded. Traffic never leaves the two namespaces a run creates.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** Runs a command to completion (bounded), throwing with its stderr when it fails. */
@@ -124,6 +124,20 @@ export class NsProcess {
 
 let counter = 0;
 
+/** Namespaces not yet deleted, for the last-chance clean-up below. */
+const live = new Set<string>();
+// If the process exits with a run still going (a test timed out and the runner moved on),
+// delete its namespaces synchronously; their processes die with them or with us.
+process.once('exit', () => {
+  for (const ns of live) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { timeout: 5000, stdio: 'ignore' });
+    } catch {
+      // Already gone, or ip failed: the next run's sweepLeftovers() retries.
+    }
+  }
+});
+
 /** The namespaces and processes of one run. */
 export class Sandbox {
   readonly namespaces: string[] = [];
@@ -135,6 +149,7 @@ export class Sandbox {
     const name = `kl-${role}-${process.pid}-${++counter}`;
     await run('ip', ['netns', 'add', name]);
     this.namespaces.push(name);
+    live.add(name);
     await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
     return name;
   }
@@ -160,6 +175,7 @@ export class Sandbox {
     }
     for (const ns of this.namespaces.splice(0)) {
       await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+      live.delete(ns);
     }
   }
 }
