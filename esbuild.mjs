@@ -73,6 +73,20 @@ const builds = [
   { ...node, entryPoints: { start: 'extension/launch/start.ts' }, outdir: 'dist' },
   // The index's text-scan worker thread (extension/core/kernelIndex.ts loads dist/scanWorker.js).
   { ...node, entryPoints: { scanWorker: 'extension/core/scanWorker.ts' }, outdir: 'dist' },
+  // The call-graph webview: browser code, one iife bundle and its CSS in dist/webview/ (the
+  // panel's only localResourceRoot).
+  {
+    entryPoints: { callGraph: 'webview/callGraph/main.ts' },
+    outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    plugins: watch ? [problemMatcherPlugin] : [],
+  },
   // Benchmark (not a test): `npm run bench`.
   ...(existsSync('test/bench/bench.ts')
     ? [{ ...node, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }]

@@ -3,6 +3,7 @@
  * each registers its own commands, views and disposables.
  */
 import * as vscode from 'vscode';
+import { registerCallGraph } from './callGraphPanel';
 import { readSettings, RESTART_KEYS } from './config';
 import { registerCommands } from './commands';
 import { openPendingFile } from './embeddedSources';
@@ -26,6 +27,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerCommands(context, server, log);
   registerStatusBar(context, server);
   registerProgress(context, server);
+  registerCallGraph(context, server, log);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (RESTART_KEYS.some((key) => e.affectsConfiguration(key))) {
