@@ -11,16 +11,33 @@ import { resolveAnchor } from '../../extension/core/anchors';
 import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
-import { anchorFor, loadAnchors } from '../../extension/cli/commands/sim';
-import { CODE_POINTS, parseKernelVersion } from '../../webview/simulator/engine/index';
+import {
+  anchorFor,
+  loadAnchors,
+  loadScenario,
+  resolvePoints,
+  scenarioNames,
+} from '../../extension/cli/commands/sim';
+import { CODE_POINTS, parseKernelVersion, runScenario } from '../../webview/simulator/engine/index';
 
 const squash = (s: string): string => s.replace(/\s+/g, '');
+
+/** One index per tree for both tests (opening a whole tree takes a while). */
+const indexes = new Map<string, Promise<KernelIndex>>();
+function treeIndex(series: '6.1' | '6.12'): Promise<KernelIndex> {
+  let p = indexes.get(series);
+  if (!p) {
+    p = KernelIndex.open(kernelTreePath(series), { cacheDir: indexCacheDir() });
+    indexes.set(series, p);
+  }
+  return p;
+}
 
 for (const series of ['6.1', '6.12'] as const) {
   void describe(`simulator anchors in Linux ${series}`, () => {
     void it('resolves every code point to a line that holds its text', async () => {
       const root = kernelTreePath(series);
-      const index = await KernelIndex.open(root, { cacheDir: indexCacheDir() });
+      const index = await treeIndex(series);
       const version = parseKernelVersion(index.version?.text ?? series);
       assert.equal(`${version.major}.${version.minor}`, series);
       const anchors = loadAnchors();
@@ -48,13 +65,26 @@ for (const series of ['6.1', '6.12'] as const) {
           failures.push(`${point}: ${hit.file}:${hit.line} does not hold "${a.anchor}"`);
         else resolved++;
       }
-      index.dispose();
       assert.deepEqual(
         failures,
         [],
         `${failures.length} anchors failed in ${series}:\n${failures.join('\n')}`,
       );
       assert.equal(resolved, Object.keys(CODE_POINTS).length);
+    });
+
+    void it('resolves every frame of every scenario run with this tree (as kernel-lens sim --kernel does)', async () => {
+      const index = await treeIndex(series);
+      const version = parseKernelVersion(index.version?.text ?? series);
+      const problems: string[] = [];
+      for (const name of scenarioNames()) {
+        const result = runScenario(loadScenario(name), { version, seed: 1 });
+        const resolved = await resolvePoints(index, version, result, '');
+        for (const [point, r] of resolved)
+          if ('reason' in r) problems.push(`${name}: ${point}: ${r.reason}`);
+        assert.ok(resolved.size > 10, name);
+      }
+      assert.deepEqual(problems, []);
     });
   });
 }

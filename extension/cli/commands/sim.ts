@@ -86,7 +86,7 @@ export function anchorFor(entry: SimAnchor, version: KernelVersion): SimAnchor {
 }
 
 /** Resolves every code point a run used; the map answers toSimJson's synchronous lookups. */
-async function resolvePoints(
+export async function resolvePoints(
   index: KernelIndex | undefined,
   version: KernelVersion,
   result: SimResult,
