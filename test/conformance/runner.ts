@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { Sandbox, run } from './netns';
 import { parsePcap, tcpdumpFlags, type TcpOption, type WireSegment } from './pcap';
-import { plan, type Params, type Plan, type ScenarioName } from './scenarios';
+import { plan, SERVER_PORT, type Params, type Plan, type ScenarioName } from './scenarios';
 import {
   buildConnections,
   canonicalOptions,
@@ -208,8 +208,8 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
       ]),
     );
     for (const d of dumps) await d.waitForLine(/listening on/, 5000);
-    // Wait for the links to be usable (veth carrier, IPv4 address no longer tentative).
-    await new Promise((r) => setTimeout(r, 100));
+    // The first SYN must not wait for a carrier: both ends report LOWER_UP first.
+    for (const side of ['client', 'server'] as const) await waitLowerUp(ns[side], DEV[side]);
 
     // --- programs, on the scenario's clock
     const t0Us = (Date.now() + 600) * 1000;
@@ -232,7 +232,7 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
           String(f.atMs),
           ip,
           pl.hosts.find((h) => h.name === 'server')!.ip,
-          '8080',
+          String(SERVER_PORT),
           String(f.firstPort),
           String(f.count),
           String(f.intervalUs),
@@ -425,6 +425,17 @@ function numericOnly(values: SysctlValues): Params {
   const out: Params = {};
   for (const [k, v] of Object.entries(values)) if (typeof v === 'number') out[k] = v;
   return out;
+}
+
+/** Waits (at most 3 s) until a device has its carrier, as `ip link` shows it. */
+async function waitLowerUp(ns: string, dev: string): Promise<void> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const out = await run('ip', ['-n', ns, '-o', 'link', 'show', 'dev', dev]);
+    if (/[<,]LOWER_UP[,>]/.test(out)) return;
+    if (Date.now() > deadline) throw new Error(`${dev} in ${ns} has no carrier: ${out.trim()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** /proc/net/netstat and /proc/net/snmp come in pairs of lines, "TcpExt: Name1 Name2 ..."
