@@ -93,8 +93,14 @@ function createLens(ctx: ServerContext, index: KernelIndex): Lens {
   }
   const root = index.root;
   const callerCache = new Map<string, CallEdge[]>();
-  // Unsaved edits change calls; cached answers would go stale.
-  ctx.documents.onDidChangeContent(() => callerCache.clear());
+  // Unsaved edits change calls; cached answers would go stale. Opening a file is not an
+  // edit (its text is the disk's), so the version it was opened at does not clear.
+  const openedAt = new Map<string, number>();
+  ctx.documents.onDidOpen((e) => openedAt.set(e.document.uri, e.document.version));
+  ctx.documents.onDidClose((e) => openedAt.delete(e.document.uri));
+  ctx.documents.onDidChangeContent((e) => {
+    if (openedAt.get(e.document.uri) !== e.document.version) callerCache.clear();
+  });
   const cacheKey = (name: string, p: Profile | undefined): string => `${p?.name ?? ''}|${name}`;
 
   const rangeAt = (line: number, col: number, length: number): Range => ({
