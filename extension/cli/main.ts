@@ -7,6 +7,7 @@ import { callersCommand } from './commands/callers';
 import { fetchCommand } from './commands/fetch';
 import { implsCommand } from './commands/impls';
 import { indexCommand } from './commands/index';
+import { liveCommand } from './commands/live';
 import { pathCommand } from './commands/path';
 import { simCommand } from './commands/sim';
 import { UnknownFunctionError } from '../core/callGraph';
@@ -21,6 +22,7 @@ const commands: readonly CliCommand[] = [
   indexCommand,
   fetchCommand,
   simCommand,
+  liveCommand,
 ];
 
 function help(): string {
