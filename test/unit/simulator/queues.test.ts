@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calls, flags, run, sent } from './helpers';
+import { parseKernelVersion, runScenario } from '../../../webview/simulator/engine/index';
+import { calls, flags, run, scenario, sent } from './helpers';
 
 void describe('accept queue', () => {
   void it('backlog 1 lets two connections in; the next SYN is dropped and retried until ETIMEDOUT', () => {
@@ -106,5 +107,27 @@ void describe('listener closed with connections queued', () => {
       assert.equal(recv.t, 1000);
     }
     assert.deepEqual(flags(sent(r, 'client')), ['S', '.']);
+  });
+});
+
+void describe('request socks of a closed listener', () => {
+  void it('stay until their timer finds the listener gone, then the listener is freed too', () => {
+    // A SYN-ACK that never arrives keeps client2's request sock pending when the server closes.
+    const spec = scenario('listener-close');
+    const lossy = {
+      ...spec,
+      network: { rules: [{ action: 'drop' as const, from: 'server', to: 'client', flags: 'S.' }] },
+    };
+    const run2 = runScenario(lossy, {
+      version: parseKernelVersion('6.1'),
+      seed: 1,
+      params: { clients: 1, hold_ms: 500 },
+    });
+    const gone = run2.steps.find((s) => s.explain.key === 'req.listener_gone')!;
+    assert.equal(gone.t, 10 + 1000); // the first SYN-ACK timer after the close at 500 ms
+    const after = run2.snapshots[gone.index]!;
+    assert.ok(!after.sockets.some((s) => s.host === 'server'), JSON.stringify(after.sockets));
+    // The client's SYN retransmission then meets no listener: RST, ECONNREFUSED.
+    assert.equal(calls(run2, 'client', 'connect')[0]!.syscall!.errno, 'ECONNREFUSED');
   });
 });

@@ -1116,6 +1116,9 @@ class World {
     const lsk = req.listener;
     lsk.reqs = lsk.reqs.filter((r) => r !== req);
     if (req.timer) req.timer.cancelled = true;
+    // A closed listener lingers only while its request socks do (inet_csk_listen_stop).
+    if (lsk.state === 'CLOSE' && lsk.reqs.length === 0)
+      lsk.host.socks = lsk.host.socks.filter((s) => s !== lsk);
     this.record(
       lsk.host.name,
       'state',
