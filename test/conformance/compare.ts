@@ -159,8 +159,9 @@ function compareDirection(
     if (r.ack !== s.ack) push(at, 'ack', String(r.ack), String(s.ack));
     if (r.len !== s.len) push(at, 'len', String(r.len), String(s.len));
     if (r.win !== s.win) push(at, 'win', String(r.win), String(s.win));
-    const ro = [...r.options].sort().join(',');
-    const so = [...s.options].sort().join(',');
+    // In order: Linux writes mss, sackOK, TS, wscale in a fixed order, part of the header.
+    const ro = r.options.join(',');
+    const so = s.options.join(',');
     if (ro !== so) push(at, 'options', `[${r.options.join(', ')}]`, `[${s.options.join(', ')}]`);
     const rg = realGaps[step.real];
     const sg = simGaps[step.sim];
