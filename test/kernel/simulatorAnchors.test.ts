@@ -18,7 +18,13 @@ import {
   resolvePoints,
   scenarioNames,
 } from '../../extension/cli/commands/sim';
-import { CODE_POINTS, parseKernelVersion, runScenario } from '../../webview/simulator/engine/index';
+import {
+  applies,
+  CODE_POINTS,
+  parseKernelVersion,
+  runScenario,
+  VERSION_RULES,
+} from '../../webview/simulator/engine/index';
 
 const squash = (s: string): string => s.replace(/\s+/g, '');
 
@@ -88,3 +94,27 @@ for (const series of ['6.1', '6.12'] as const) {
     });
   });
 }
+
+void describe('version rules against the trees', () => {
+  // Each rule's mark in the source: absent from 6.1, present in 6.12, as applies() says.
+  const marks: Record<string, [string, string]> = {
+    syn_linear_timeouts: ['net/ipv4/tcp_timer.c', 'sysctl_tcp_syn_linear_timeouts'],
+    win_scaling_ratio: ['include/net/tcp.h', 'scaling_ratio'],
+    rcv_wnd_unclamped: ['net/ipv4/tcp_output.c', '(*rcv_wnd) = space;'],
+    rto_max_sysctl: ['net/ipv4/tcp_timer.c', 'tcp_rto_max('],
+  };
+  void it('a rule applies to a tree exactly when its mark is in the source', () => {
+    for (const series of ['6.1', '6.12'] as const) {
+      const root = kernelTreePath(series);
+      for (const rule of VERSION_RULES) {
+        const [file, mark] = marks[rule.id]!;
+        const present = readFileSync(join(root, file), 'latin1').includes(mark);
+        assert.equal(
+          applies(parseKernelVersion(series), rule.id),
+          present,
+          `${rule.id} in ${series}`,
+        );
+      }
+    }
+  });
+});

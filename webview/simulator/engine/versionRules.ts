@@ -21,6 +21,11 @@ export interface VersionRule {
   sysctl?: string;
   source: string; // upstream path and symbol
   summary: string;
+  /**
+   * How `since` is known. The trees read here are 6.1 (without every rule) and 6.12 (with all
+   * but rto_max_sysctl); a release in between comes from the upstream change named here.
+   */
+  sinceFrom: string;
 }
 
 /**
@@ -37,6 +42,7 @@ export const VERSION_RULES: readonly VersionRule[] = [
       'The first tcp_syn_linear_timeouts (default 4) SYN retransmissions keep the initial RTO ' +
       'instead of doubling it, and tcp_write_timeout allows that many more retransmissions ' +
       'before a connect() fails with ETIMEDOUT.',
+    sinceFrom: 'upstream commit "tcp: make the first N SYN RTO backoffs linear", merged for 6.5',
   },
   {
     id: 'win_scaling_ratio',
@@ -46,6 +52,7 @@ export const VERSION_RULES: readonly VersionRule[] = [
       'The window offered from a receive buffer is space * scaling_ratio >> 8 (initially half), ' +
       'replacing sysctl tcp_adv_win_scale (space - space >> 1 by default): the same number at ' +
       'connection set-up.',
+    sinceFrom: 'upstream commit "tcp: get rid of sysctl_tcp_adv_win_scale", merged for 6.6',
   },
   {
     id: 'rcv_wnd_unclamped',
@@ -54,6 +61,9 @@ export const VERSION_RULES: readonly VersionRule[] = [
     summary:
       'The initial receive window is no longer clamped to 65535 when it is chosen; the SYN ' +
       'header still carries at most 65535 (tcp_transmit_skb clamps the field).',
+    sinceFrom:
+      'seen by comparing the 6.1 and 6.12 trees only; 6.6 is assumed (with the scaling ratio), not checked. ' +
+      'With default buffers both forms give the same window.',
   },
   {
     id: 'rto_max_sysctl',
@@ -61,6 +71,8 @@ export const VERSION_RULES: readonly VersionRule[] = [
     sysctl: 'tcp_rto_max_ms',
     source: 'net/ipv4/tcp_timer.c tcp_rto_max',
     summary: 'The 120 s ceiling of the retransmission timeout becomes sysctl tcp_rto_max_ms.',
+    sinceFrom:
+      'upstream commit "tcp: add the tcp_rto_max_ms sysctl", merged for 6.15; not in either tree read here',
   },
 ];
 
