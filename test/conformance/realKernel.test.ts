@@ -440,9 +440,9 @@ const CASES: Case[] = [
   },
   {
     title:
-      'accept-overflow without syncookies, clients 2 ms apart: the SYN queue fills first and drops SYNs',
+      'accept-overflow without syncookies, clients 10 ms apart on a 50 ms link: the SYN queue fills first and drops SYNs',
     scenario: 'accept-overflow',
-    params: { backlog: 1, clients: 4, interval_ms: 2, delay_ms: 25, syncnt: 2, tcp_syncookies: 0 },
+    params: { backlog: 1, clients: 4, interval_ms: 10, delay_ms: 50, syncnt: 2, tcp_syncookies: 0 },
     check(run) {
       // All four SYNs arrive before any ACK: two requests fit (full only above the backlog),
       // the third and fourth find the SYN queue full and, without cookies, are dropped.
