@@ -33,6 +33,9 @@ void describe('SYN retransmission', () => {
     assert.equal(s.errno, 'ETIMEDOUT');
   });
 
+  // 6.12 Documentation/networking/ip-sysctl.rst, tcp_syn_retries: "67seconds (with
+  // tcp_syn_linear_timeouts = 4) till the last retransmission ... the final timeout for an
+  // active TCP connection attempt will happen after 131seconds."
   void it('6.12: the first 4 retransmissions stay 1 s apart, then double; fails after 131 s', () => {
     const s = synSchedule('6.12', { syncnt: 0 });
     assert.deepEqual(s.syns, [0, 1000, 2000, 3000, 4000, 5000, 7000, 11000, 19000, 35000, 67000]);

@@ -231,7 +231,7 @@ export const PARAMS: readonly ParamSpec[] = [
     min: -31,
     max: 31,
     sysctl: 'net/ipv4/tcp_adv_win_scale',
-    doc: 'share of the receive buffer offered as window (before 6.6)',
+    doc: 'share of the receive buffer offered as window; obsolete (no effect) from 6.6',
   },
   {
     name: 'tcp_fin_timeout',

@@ -52,7 +52,9 @@ export const VERSION_RULES: readonly VersionRule[] = [
       'The window offered from a receive buffer is space * scaling_ratio >> 8 (initially half), ' +
       'replacing sysctl tcp_adv_win_scale (space - space >> 1 by default): the same number at ' +
       'connection set-up.',
-    sinceFrom: 'upstream commit "tcp: get rid of sysctl_tcp_adv_win_scale", merged for 6.6',
+    sinceFrom:
+      '6.12 Documentation/networking/ip-sysctl.rst: tcp_adv_win_scale "Obsolete since linux-6.6" ' +
+      '(upstream commit "tcp: get rid of sysctl_tcp_adv_win_scale")',
   },
   {
     id: 'rcv_wnd_unclamped',
