@@ -164,7 +164,7 @@ export function buildConnections(raw: readonly RawSegment[]): Connection[] {
 
 /**
  * Options in one canonical form: tcpdump's names, with the values that are not random (MSS,
- * window scale); NOP and EOL padding dropped, TS without its (randomly offset) values.
+ * window scale), NOP and EOL padding where it is, TS without its (randomly offset) values.
  * Accepts the forms a simulator may reasonably emit: tcpdump-like strings ("mss 1460",
  * "TS val 1 ecr 0"), objects with a kind/type/name, or one object keyed by option name.
  */
@@ -184,7 +184,8 @@ export function canonicalOptions(options: unknown): string[] {
       // SACK blocks (a D-SACK in simultaneous open): the kind only, blocks are ISN-based.
       out.push('sack');
     } else if (n === 'nop' || n === 'eol') {
-      // padding: not compared
+      // Kept: where Linux pads (mss, nop, nop, TS... without SACK) is part of its header.
+      out.push(n);
     } else {
       out.push(value === undefined || value === true ? name : `${name} ${String(value)}`);
     }

@@ -80,7 +80,7 @@ void describe('realTrace', () => {
         ['client2~server#1', ['client2 S 0 0']],
       ],
     );
-    assert.deepEqual(trace.connections[0]!.segments[0]!.options, ['mss 1460', 'wscale 7']);
+    assert.deepEqual(trace.connections[0]!.segments[0]!.options, ['mss 1460', 'nop', 'wscale 7']);
     assert.equal(trace.connections[0]!.segments[1]!.tMs, 0.4);
   });
 
