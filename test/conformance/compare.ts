@@ -3,10 +3,11 @@
 //
 // What is compared (issue 5, "Conformance against the real kernel"):
 //   - per connection and direction, the segments aligned on their flags: flags, relative
-//     seq/ack, length, options, window; segments only one side sent are reported as such;
+//     seq/ack, length, options (in order, with their padding), window; segments only one
+//     side sent are reported as such;
 //   - retransmission intervals, within a tolerance for timer granularity;
 //   - per host, the system calls aligned on their names: result, errno, SO_ERROR value, and
-//     when they returned (same tolerance);
+//     when they returned (a wider tolerance: it includes process scheduling);
 //   - the sockets left at the end, per host and state.
 // Every difference is one line naming the scenario and the step. A difference that matches an
 // entry of knownDifferences.json is reported as known, with its reason, never dropped.
