@@ -324,7 +324,12 @@ export async function runScenario(scenario: ScenarioName, params: Params = {}): 
     };
   } finally {
     await box.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env['KERNEL_LENS_KEEP_CAPTURES']) {
+      // For a look with tcpdump -r or wireshark when a difference needs explaining.
+      console.log(`conformance: ${scenario} captures kept in ${dir}`);
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
