@@ -26,6 +26,7 @@ const MESSAGES = {
       `Dispatched via \`${via}\` to **${fn}** (profile ${profile})`,
     candidates: (n: number) => `${n} candidates in this tree (Go to Implementations):`,
     callersLater: 'Callers through ops tables: Show Call Hierarchy',
+    storedIn: (slots: string) => `Called via ${slots} (profile tables)`,
     note: 'Kernel Lens note',
     linux: 'Linux',
   },
@@ -35,6 +36,7 @@ const MESSAGES = {
       `经 \`${via}\` 分派到 **${fn}**（配置 ${profile}）`,
     candidates: (n: number) => `本源码树中共 ${n} 个候选（转到实现）：`,
     callersLater: '经操作表的调用者：显示调用层次结构',
+    storedIn: (slots: string) => `经 ${slots} 调用（配置中的操作表）`,
     note: 'Kernel Lens 注解',
     linux: 'Linux',
   },
@@ -137,7 +139,11 @@ function callersSection(lens: Lens, fn: Located<FunctionFact>): string | undefin
     if (!edges.length && lens.profile) edges = lens.callers(fn.fact.name, undefined);
   } else {
     edges = lens.cachedCallers(fn.fact.name, lens.profile);
-    if (!edges) return m.callersLater;
+    if (!edges) {
+      // Which profile table stores it is cheap; who calls through that table is not.
+      const slots = lens.profileSlots(fn.fact.name).map((v) => `\`${v}\``);
+      return slots.length ? `${m.storedIn(slots.join(', '))}  \n${m.callersLater}` : m.callersLater;
+    }
   }
   const byVia = new Map<string, Set<string>>();
   for (const e of edges) {

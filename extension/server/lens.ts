@@ -55,6 +55,11 @@ export interface Lens {
   cachedCallers(name: string, profile: Profile | undefined): CallEdge[] | undefined;
   /** True when reverse lookups are cheap enough to run inside a hover. */
   readonly smallTree: boolean;
+  /**
+   * The profile's tables that store a function, e.g. ["tcp_prot.connect"] for tcp_v4_connect:
+   * a dozen initializers, so cheap on any tree.
+   */
+  profileSlots(name: string): string[];
 }
 
 /** Trees up to this many files answer reverse lookups in well under a second. */
@@ -81,9 +86,12 @@ function createLens(ctx: ServerContext, index: KernelIndex): Lens {
   const graph = new CallGraph(index);
   const profileName = ctx.options.profile?.trim() || DEFAULT_PROFILE;
   let profile: Profile | undefined;
+  let structs: string[] = [];
   if (profileName !== 'none') {
     try {
-      profile = bindProfile(index, readProfile(packageRoot(), profileName));
+      const data = readProfile(packageRoot(), profileName);
+      profile = bindProfile(index, data);
+      structs = Object.keys(data.initializers);
     } catch (err) {
       // Without the profile every candidate is shown: still right, only less focused.
       const message = `Kernel Lens: profile "${profileName}" is not used: ${(err as Error).message}`;
@@ -154,6 +162,16 @@ function createLens(ctx: ServerContext, index: KernelIndex): Lens {
     },
     cachedCallers(name, p) {
       return callerCache.get(cacheKey(name, p));
+    },
+    profileSlots(name) {
+      const out: string[] = [];
+      for (const struct of structs) {
+        const init = profile?.initializerFor(struct);
+        for (const e of init?.fact.entries ?? []) {
+          if (e.value === name && e.path.length === 1) out.push(`${init!.fact.name}.${e.path[0]}`);
+        }
+      }
+      return out;
     },
   };
 }

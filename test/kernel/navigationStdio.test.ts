@@ -15,7 +15,9 @@ import {
   CallHierarchyIncomingCallsRequest,
   CallHierarchyPrepareRequest,
   DefinitionRequest,
+  HoverRequest,
   type Location,
+  type MarkupContent,
 } from 'vscode-languageserver-protocol';
 import { packageRoot } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
@@ -56,6 +58,28 @@ void describe('navigation over stdio on a whole Linux 6.12 tree', { timeout: 600
     );
     // Printed for the report: cold (profile binding and facts) vs a warm cache.
     console.log(`definition on a whole 6.12 tree: ${Date.now() - started} ms`);
+  });
+
+  void it('hover on tcp_v4_connect: the annotation, and the profile table that dispatches to it without a tree-wide search', async () => {
+    const uri = await s.open('net/ipv4/tcp_ipv4.c');
+    const started = Date.now();
+    const hover = await s.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: s.positionOf(
+        'net/ipv4/tcp_ipv4.c',
+        'int tcp_v4_connect(struct sock *sk',
+        'tcp_v4_connect',
+      ),
+    });
+    const text = (hover?.contents as MarkupContent | undefined)?.value ?? '';
+    assert.match(
+      text,
+      /int tcp_v4_connect\(struct sock \*sk, struct sockaddr \*uaddr, int addr_len\)/,
+    );
+    assert.match(text, /Called via `tcp_prot\.connect` \(profile tables\)/);
+    assert.match(text, /Kernel Lens note\*\* · tcp_prot\.connect: routes to the destination/);
+    // A hover must not wait for a scan of 47,000 files.
+    assert.ok(Date.now() - started < 5000, `hover took ${Date.now() - started} ms`);
   });
 
   void it('incoming calls of tcp_v4_connect include __inet_stream_connect via tcp_prot.connect', async () => {
