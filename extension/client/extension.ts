@@ -8,6 +8,7 @@ import { readSettings, RESTART_KEYS } from './config';
 import { registerCommands } from './commands';
 import { openPendingFile } from './embeddedSources';
 import { LanguageServer } from './languageServer';
+import { registerLiveKernel } from './liveKernel';
 import { createLog } from './log';
 import { registerProgress } from './progress';
 import { registerStatusBar } from './statusBar';
@@ -28,6 +29,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerStatusBar(context, server);
   registerProgress(context, server);
   registerCallGraph(context, server, log);
+  registerLiveKernel(context, log);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (RESTART_KEYS.some((key) => e.affectsConfiguration(key))) {

@@ -1,0 +1,83 @@
+/**
+ * "Kernel Lens: Run on a Real Kernel" in a real VS Code (code-server 4.100.3): start a live run,
+ * continue until the kernel stops in __sys_connect, and check that the Kernel Stack view shows
+ * the real backtrace and the editor beside shows net/socket.c of the 6.1 tree with the stopped
+ * line, which lies inside __sys_connect. Screenshots in test-output/e2e/.
+ *
+ * The run uses the machine's kernel cache (test/setup/tier-live.sh), passed to the extension
+ * host through XDG_CACHE_HOME since the session's HOME is a fresh folder. Needs root, like the
+ * live tier.
+ */
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KernelIndex } from '../../extension/core/kernelIndex';
+import { indexCacheDir } from '../../extension/kernelSources/paths';
+import { kernelTreePath } from '../../extension/kernelSources/trees';
+import { openSession, runCommand, type Session } from './harness';
+
+const skip =
+  process.getuid?.() !== 0 ? 'the live run needs root (see test/setup/tier-live.sh)' : undefined;
+
+void describe('Run on a Real Kernel in VS Code', { skip, timeout: 900_000 }, () => {
+  let session: Session;
+  before(async () => {
+    session = await openSession('live-kernel', {
+      env: { XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache') },
+    });
+  });
+  after(async () => {
+    // Stop the run first (QEMU and gdb), then code-server; code-server's stop also ends the
+    // extension host, whose exit kills any group left.
+    try {
+      await runCommand(session.page, 'Stop the Real Kernel', 10_000);
+    } catch {
+      // Not running any more (the guest powered off) or the page is gone.
+    }
+    await session?.close();
+  });
+
+  void it('continues to __sys_connect and shows it beside, with the real backtrace', async () => {
+    const { page } = session;
+    await runCommand(page, 'Kernel Lens: Run on a Real Kernel');
+    const view = page.locator('.pane', { hasText: 'Kernel Stack' });
+    const task = view.locator('.monaco-list-row', { hasText: / in kl-live \(pid \d+\)/ }).first();
+    // The first stop includes the boot (and on a cold cache, gdb's DWARF index).
+    await task.waitFor({ timeout: 300_000 });
+    await session.shot('live-first-stop');
+    let text = await task.innerText();
+    for (let i = 0; i < 10 && !text.includes('__sys_connect in'); i++) {
+      const before = text;
+      await runCommand(page, 'Continue (Real Kernel)', 30_000);
+      const deadline = Date.now() + 120_000;
+      while ((text = await task.innerText()) === before && Date.now() < deadline)
+        await page.waitForTimeout(200);
+      assert.notEqual(text, before, 'the kernel did not stop again within 2 minutes');
+    }
+    assert.match(text, /__sys_connect in kl-live/);
+    // The backtrace: the syscall's way in, from the real stack (the rows that fit the pane).
+    for (const fn of ['__do_sys_connect', '__se_sys_connect', '__x64_sys_connect']) {
+      await view.locator('.monaco-list-row', { hasText: fn }).first().waitFor({ timeout: 10_000 });
+    }
+    // The editor beside: net/socket.c of the same version, at the stopped line.
+    await page.locator('.tabs-container .tab', { hasText: 'socket.c' }).first().waitFor();
+    const editor = page
+      .locator('.editor-instance', {
+        has: page.locator('.view-line', { hasText: '__sys_connect(' }),
+      })
+      .first();
+    const current = editor.locator('.line-numbers.active-line-number').first();
+    await current.waitFor({ timeout: 10_000 });
+    const line = Number((await current.innerText()).trim());
+    await session.shot('live-sys-connect');
+
+    const index = await KernelIndex.open(kernelTreePath('6.1'), { cacheDir: indexCacheDir() });
+    const def = index.resolveEntry('__sys_connect').find((d) => d.file === 'net/socket.c');
+    assert.ok(def, '__sys_connect is defined in net/socket.c');
+    assert.ok(
+      line >= def.fact.startLine && line <= def.fact.endLine,
+      `line ${line} is outside __sys_connect (${def.fact.startLine}-${def.fact.endLine})`,
+    );
+  });
+});
