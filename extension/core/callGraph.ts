@@ -315,7 +315,14 @@ export class CallGraph {
     const fieldFiles = (field: string): string[] => {
       let files = byField.get(field);
       if (!files) {
-        files = this.index.filesContaining(field);
+        // Only files with a call through the field can hold a call site: `->connect(`,
+        // `.connect(`, `(*x->connect)(`, `INDIRECT_CALL_n(x->handler, ...)`.
+        files = this.index.filesContainingAny([
+          `->${field}(`,
+          `.${field}(`,
+          `->${field})`,
+          `->${field},`,
+        ]);
         byField.set(field, files);
       }
       return files;

@@ -8,7 +8,7 @@
  */
 
 /** Bump when the extractor's output changes, so cached facts of the old shape are ignored. */
-export const FACTS_VERSION = 9;
+export const FACTS_VERSION = 10;
 
 /** A declared type, reduced to what navigation needs. */
 export interface TypeRef {

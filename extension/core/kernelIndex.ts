@@ -416,16 +416,22 @@ export class KernelIndex {
 
   /** Files that contain `needle` anywhere (a plain byte search, for reverse lookups). */
   filesContaining(needle: string): string[] {
-    const bytes = Buffer.from(needle, 'latin1');
+    return this.filesContainingAny([needle]);
+  }
+
+  /** Files that contain at least one of the needles; each file is read once. */
+  filesContainingAny(needles: readonly string[]): string[] {
+    const bytes = needles.map((n) => Buffer.from(n, 'latin1'));
     const out: string[] = [];
     for (const file of this.files) {
       const overlay = this.overlays.get(file);
       if (overlay !== undefined) {
-        if (overlay.includes(needle)) out.push(file);
+        if (needles.some((n) => overlay.includes(n))) out.push(file);
         continue;
       }
       try {
-        if (readFileSync(join(this.root, file)).includes(bytes)) out.push(file);
+        const content = readFileSync(join(this.root, file));
+        if (bytes.some((b) => content.includes(b))) out.push(file);
       } catch {
         // Vanished since the scan: nothing to find there.
       }

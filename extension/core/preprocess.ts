@@ -111,26 +111,41 @@ interface Frame {
 }
 
 /**
- * Evaluates the few conditions whose answer is known (`0`, `1`, macros never or always
- * defined); everything else is undefined, and the first branch of the chain is kept: that is
- * the configured-in code in the kernel's idiom (`#ifdef CONFIG_X real #else stub #endif`).
+ * Whether a macro is defined, when that is known: a few never or always are, and every
+ * `CONFIG_*` option is taken as built in, the way a distribution kernel enables nearly all of
+ * them (`#ifndef CONFIG_IP_MULTIPLE_TABLES` stubs then give way to the real functions).
+ */
+function isDefined(name: string): boolean | undefined {
+  if (NEVER_DEFINED.has(name)) return false;
+  if (ALWAYS_DEFINED.has(name) || name.startsWith('CONFIG_')) return true;
+  return undefined;
+}
+
+/**
+ * Evaluates the conditions whose answer is known: `0`, `1`, `[!]defined(X)`, `#ifdef X`,
+ * `[!]IS_ENABLED(CONFIG_X)` (and IS_BUILTIN, IS_REACHABLE; IS_MODULE is false: built in).
+ * Everything else is undefined, and then the first branch of the chain is kept: that is the
+ * configured-in code in the kernel's idiom (`#if X real #else stub #endif`).
  */
 function evaluate(keyword: string, condition: string): boolean | undefined {
-  const c = condition.replace(/\/\*.*?\*\//g, '').trim();
+  const c = condition
+    .replace(/\/\*.*?\*\//g, '')
+    .replace(/\/\/.*$/, '')
+    .trim();
   if (keyword === 'ifdef' || keyword === 'ifndef') {
-    const name = c.split(/\s/)[0] ?? '';
-    const defined = NEVER_DEFINED.has(name) ? false : ALWAYS_DEFINED.has(name) ? true : undefined;
+    const defined = isDefined(c.split(/\s/)[0] ?? '');
     if (defined === undefined) return undefined;
     return keyword === 'ifdef' ? defined : !defined;
   }
   if (c === '0') return false;
   if (c === '1') return true;
-  const m = /^(!?)\s*defined\s*\(?\s*(\w+)\s*\)?$/.exec(c);
+  const m =
+    /^(!?)\s*(defined|IS_ENABLED|IS_BUILTIN|IS_REACHABLE|IS_MODULE)\s*\(?\s*(\w+)\s*\)?$/.exec(c);
   if (m) {
-    const name = m[2]!;
-    const defined = NEVER_DEFINED.has(name) ? false : ALWAYS_DEFINED.has(name) ? true : undefined;
-    if (defined === undefined) return undefined;
-    return m[1] ? !defined : defined;
+    let value = isDefined(m[3]!);
+    if (value === undefined) return undefined;
+    if (m[2] === 'IS_MODULE') value = false;
+    return m[1] ? !value : value;
   }
   return undefined;
 }

@@ -92,3 +92,29 @@ void describe('preprocess', () => {
     assert.equal(preprocess(src).text, src);
   });
 });
+
+void describe('preprocess: configuration', () => {
+  void it('takes CONFIG_ options as built in', () => {
+    const src = [
+      '#ifndef CONFIG_IP_MULTIPLE_TABLES',
+      'int stub;',
+      '#else',
+      'int real;',
+      '#endif',
+      '#if IS_MODULE(CONFIG_BT)',
+      'int mod;',
+      '#else',
+      'int builtin;',
+      '#endif',
+      '#if !IS_ENABLED(CONFIG_IPV6)',
+      'int no6;',
+      '#endif',
+    ].join('\n');
+    const lines = preprocess(src).text.split('\n');
+    assert.equal(lines[1]!.trim(), '');
+    assert.equal(lines[3], 'int real;');
+    assert.equal(lines[6]!.trim(), '');
+    assert.equal(lines[8], 'int builtin;');
+    assert.equal(lines[11]!.trim(), '');
+  });
+});
