@@ -463,6 +463,29 @@ const CASES: Case[] = [
     },
   },
   {
+    title:
+      'listener-close with a full accept queue: the client turned away retries after the listener is gone and is refused',
+    scenario: 'listener-close',
+    params: { backlog: 1, clients: 3, interval_ms: 20, hold_ms: 500 },
+    check(run) {
+      assert.ok(
+        (run.serverCounters['ListenOverflows'] ?? 0) >= 1,
+        JSON.stringify(run.serverCounters),
+      );
+      for (const host of ['client', 'client2']) {
+        assert.equal(flagLine(conn(run, `${host}~server#1`)).at(-1), 'server R.');
+        assert.equal(onlyCall(run, host, 'recv').errno, 'ECONNRESET');
+      }
+      const third = conn(run, 'client3~server#1').segments;
+      assert.deepEqual(
+        third.map((x) => `${x.from} ${x.flags}`),
+        ['client3 S', 'client3 S', 'server R.'],
+      );
+      near(third[1]!.tMs - third[0]!.tMs, 1000, 'SYN retransmission');
+      assert.equal(onlyCall(run, 'client3', 'connect').errno, 'ECONNREFUSED');
+    },
+  },
+  {
     title: 'syn-flood without syncookies: the client gets in once the flood requests expire',
     scenario: 'syn-flood',
     params: { tcp_syncookies: 0, tcp_synack_retries: 1, syncnt: 4 },

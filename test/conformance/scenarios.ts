@@ -344,7 +344,10 @@ export function plan(scenario: ScenarioName, given: Params, host: Params): Plan 
       // Every client's handshake completes and waits in the accept queue; after hold_ms the
       // listener closes, and each queued connection is reset.
       const closeAt = p['hold_ms'] ?? 1000;
-      const endMs = closeAt + 300 + 2 * rtt;
+      // Past the first SYN retransmission of the last client too: a client the full accept
+      // queue turned away retries after 1 s and finds no listener any more.
+      const lastStart = CLIENT_START_MS + (clients - 1) * interval;
+      const endMs = Math.max(closeAt + 300, lastStart + 1300) + 2 * rtt;
       const actors: ActorSpec[] = [
         { host: 'server', actions: [...listen, `at:${closeAt}`, 'close:s'] },
       ];
