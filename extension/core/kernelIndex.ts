@@ -68,6 +68,9 @@ export interface Located<T> {
   readonly fact: T;
 }
 
+/** Files whose facts stay in memory at once (a whole tree's TCP paths touch a few thousand). */
+const MAX_FACTS_IN_MEMORY = 20_000;
+
 /** Files bigger than this are not parsed (generated tables, firmware blobs as C arrays). */
 const MAX_PARSE_BYTES = 3 << 20;
 
@@ -247,6 +250,12 @@ export class KernelIndex {
       this.store.saveFacts(key, facts);
     }
     this.facts.set(id, facts);
+    // Bounded memory in a long-lived server: the oldest facts go first; they come back from
+    // the on-disk cache (by content hash) when asked for again.
+    if (this.facts.size > MAX_FACTS_IN_MEMORY) {
+      const oldest = this.facts.keys().next().value;
+      if (oldest !== undefined) this.facts.delete(oldest);
+    }
     return facts;
   }
 
