@@ -553,7 +553,8 @@ async function attempt(c: Case, t: TestContext, n: number): Promise<void> {
   compared.add(c.title);
   for (const d of diffs) if (d.known) knownUsed.add(d.known.id);
   const lines = diffs.map(formatDifference);
-  appendFileSync(REPORT, `\n## ${c.title}${n > 1 ? ` (attempt ${n})` : ''}\n${lines.join('\n')}\n`);
+  const body = lines.length > 0 ? lines.join('\n') : 'no differences';
+  appendFileSync(REPORT, `\n## ${c.title}${n > 1 ? ` (attempt ${n})` : ''}\n${body}\n`);
   for (const l of lines) t.diagnostic(l);
   const unexplained = diffs.filter((d) => !d.known);
   assert.equal(
