@@ -145,7 +145,10 @@ export interface CallGraph {
   readonly root: string;
   readonly nodes: readonly CallGraphNode[];
   readonly edges: readonly CallGraphEdge[];
-  /** True when `depth` cut the graph short. */
+  /**
+   * True when the server's bounds cut the graph short before `depth` (functions expanded,
+   * edges served: MAX_FUNCTIONS and MAX_EDGES in extension/server/lensRequests.ts).
+   */
   readonly truncated: boolean;
 }
 
@@ -164,6 +167,8 @@ export interface ResolveCodePointParams {
    * between versions), e.g. "tcp_set_state(sk, TCP_SYN_SENT)".
    */
   readonly anchor: string;
+  /** The n-th line (1-based) of the function that contains the anchor; default 1. */
+  readonly occurrence?: number;
 }
 
 export interface ResolvedCodePoint {

@@ -12,6 +12,7 @@ import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import type { CallEdge } from '../core/callGraph';
 import type { FunctionFact } from '../core/facts';
 import type { Located } from '../core/kernelIndex';
+import { lineOf, type CodeSymbol } from '../core/positions';
 import { packageRoot } from '../kernelSources/paths';
 import { annotationsDir, loadAnnotations, type Annotation } from './annotations';
 import type { ServerFeature } from './context';
@@ -29,6 +30,8 @@ const MESSAGES = {
     storedIn: (slots: string) => `Called via ${slots} (profile tables)`,
     note: 'Kernel Lens note',
     linux: 'Linux',
+    implementations: (n: number, field: string) =>
+      `${n} functions are stored in \`${field}\` in this tree (Go to Implementations)`,
   },
   'zh-CN': {
     calledVia: (via: string, callers: string) => `经 \`${via}\` 被 ${callers} 调用`,
@@ -39,6 +42,8 @@ const MESSAGES = {
     storedIn: (slots: string) => `经 ${slots} 调用（配置中的操作表）`,
     note: 'Kernel Lens 注解',
     linux: 'Linux',
+    implementations: (n: number, field: string) =>
+      `本源码树中共有 ${n} 个函数存入 \`${field}\`（转到实现）`,
   },
 } as const satisfies Record<Lang, unknown>;
 
@@ -80,8 +85,15 @@ export const hover: ServerFeature = {
           if (!symbol.word.isField && !symbol.word.tagKeyword)
             fn = functionsNamed(lens, symbol.word.text, file)[0];
           break;
-        case 'initField':
-          break;
+        case 'initField': {
+          const text = fieldHover(lens, symbol);
+          if (!text) return null;
+          const w = symbol.word;
+          return {
+            contents: { kind: MarkupKind.Markdown, value: text },
+            range: lens.rangeAt(w.line, w.start, w.end - w.start),
+          };
+        }
       }
       if (!fn) return null;
       sections.unshift(signatureSection(fn));
@@ -174,4 +186,29 @@ function annotationSection(note: Annotation, lang: Lang): string {
     `**${m.note}** · ${note.text[lang]}`,
     `_${m.linux} ${p.kernels.join(', ')} · ${p.path} · ${p.symbol}_`,
   ].join('\n\n');
+}
+
+/**
+ * On `.connect` in an ops table: the member's declaration in its struct, and how many
+ * functions the tree stores in that member.
+ */
+function fieldHover(
+  lens: Lens,
+  symbol: Extract<CodeSymbol, { kind: 'initField' }>,
+): string | undefined {
+  const { init, entry } = symbol;
+  if (entry.path.length !== 1) return undefined;
+  const structName = init.fact.type.name;
+  const member = entry.path[0]!;
+  const s = lens.index.struct(structName, init.file);
+  const field = s?.fact.fields.find((f) => f.name === member);
+  if (!s || !field) return undefined;
+  const declared = lineOf(lens.index.readText(s.file), field.line)?.trim() ?? member;
+  const count = new Set(lens.graph.resolver.impls(structName, member).map((i) => i.function)).size;
+  return [
+    ['```c', `${structName} {`, `\t${declared}`, '};', '```', `\`${s.file}:${field.line}\``].join(
+      '\n',
+    ),
+    MESSAGES[lens.lang].implementations(count, `${structName}.${member}`),
+  ].join('\n\n---\n\n');
 }

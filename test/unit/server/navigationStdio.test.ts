@@ -286,6 +286,16 @@ void describe(
       assert.match(text, /- inet_dgram_connect — `inet_dgram_ops\.connect`/);
     });
 
+    void it('hover on the designator of .connect = inet_stream_connect: the member and how many functions fill it', async () => {
+      const text = await hoverText(
+        'net/ipv4/af_inet.c',
+        '.connect	   = inet_stream_connect',
+        'connect',
+      );
+      assert.match(text, /struct proto_ops \{\n\s*int\s+\(\*connect\)/);
+      assert.match(text, /\d+ functions are stored in `struct proto_ops\.connect` in this tree/);
+    });
+
     void it('hover on tcp_v4_connect says where it is dispatched from', async () => {
       const text = await hoverText(
         'net/ipv4/tcp_ipv4.c',
