@@ -1,0 +1,102 @@
+// `kernel-lens live --export DIR` for real: the exported QEMU command boots the kernel halted,
+// gdb runs the exported script as a user would (`gdb -x kernel-lens.gdb`), and `continue`
+// stops the test program in __sys_socket with the source found in the 6.1 tree. The
+// launch.json holds the same set-up for cpptools. Same skip rule as handshake.test.ts.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { exportRun } from '../../extension/live/exportRun';
+import { PROGRAM_COMM } from '../../extension/live/initramfs';
+import { killGroup, processGone } from '../../extension/live/processes';
+import { freeLocalPort } from '../../extension/live/qemu';
+import { gdbIndexCacheDir, prepareLive } from '../../extension/live/session';
+import { breakpointPlan } from '../../extension/live/stops';
+
+const skip =
+  process.getuid?.() !== 0
+    ? 'the live tier needs root (apt packages and the kernel cache of test/setup/tier-live.sh)'
+    : undefined;
+
+/** Resolves with the process's output once it exits, or kills its group after `ms`. */
+function finish(child: ChildProcess, ms: number): Promise<{ out: string; timedOut: boolean }> {
+  const out: string[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => out.push(c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => out.push(c));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      void killGroup(child).then(() => resolve({ out: out.join(''), timedOut: true }));
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve({ out: out.join(''), timedOut: false });
+    });
+  });
+}
+
+void describe('live kernel: the exported run', { skip }, () => {
+  void it(
+    'qemu.sh + gdb -x kernel-lens.gdb stop the program in __sys_socket',
+    { timeout: 8 * 60_000 },
+    async () => {
+      const { kernel, initrd } = await prepareLive(() => {});
+      const dir = mkdtempSync(join(tmpdir(), 'kernel-lens-export-'));
+      const port = await freeLocalPort();
+      const written = exportRun(dir, {
+        setup: {
+          vmlinux: kernel.vmlinux,
+          sourceTree: kernel.sourceTree,
+          version: kernel.version,
+          indexCacheDir: gdbIndexCacheDir(),
+          port,
+          comm: PROGRAM_COMM,
+        },
+        qemu: {
+          vmlinuz: kernel.vmlinuz,
+          initrd,
+          mode: 'handshake',
+          port,
+          serialLog: join(dir, 'serial.log'),
+        },
+      });
+
+      const launch = JSON.parse(readFileSync(written.launchJson, 'utf8')) as {
+        configurations: {
+          type: string;
+          miDebuggerServerAddress: string;
+          postRemoteConnectCommands: { text: string }[];
+          sourceFileMap: Record<string, string>;
+        }[];
+      };
+      const config = launch.configurations[0]!;
+      assert.equal(config.type, 'cppdbg');
+      assert.equal(config.miDebuggerServerAddress, `127.0.0.1:${port}`);
+      assert.equal(config.postRemoteConnectCommands.length, breakpointPlan().length);
+      assert.ok(Object.values(config.sourceFileMap).every((to) => to === kernel.sourceTree));
+
+      const qemu = spawn('sh', [written.qemuScript], { detached: true, stdio: 'ignore' });
+      const gdb = spawn(
+        'gdb',
+        ['-batch', '-nx', '-x', written.gdbScript, '-ex', 'continue', '-ex', 'bt 3'],
+        { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      try {
+        const { out, timedOut } = await finish(gdb, 5 * 60_000);
+        assert.ok(!timedOut, `gdb did not finish:\n${out.slice(-2000)}`);
+        const hit = /Breakpoint 1, __sys_socket \(.*\) at net\/socket\.c:(\d+)\n(\d+)\t/.exec(out);
+        assert.ok(hit, out.slice(-2000));
+        // substitute-path found the source: gdb printed the stopped line's text, not "No such file".
+        assert.equal(hit[2], hit[1]);
+        assert.doesNotMatch(out, /No such file or directory/);
+        assert.match(out, /#1 .*__do_sys_socket .* at net\/socket\.c:\d+/, out.slice(-2000));
+      } finally {
+        await Promise.all([killGroup(gdb), killGroup(qemu)]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      for (const child of [gdb, qemu])
+        assert.ok(processGone(child.pid!), `process ${child.pid} is still there`);
+    },
+  );
+});
