@@ -69,24 +69,40 @@ export function freeLocalPort(): Promise<number> {
   });
 }
 
+/**
+ * `sh -c WATCHDOG name qemu args...`: starts QEMU, kills it when stdin closes (Node is gone),
+ * exits with QEMU's status when QEMU ends first.
+ */
+const WATCHDOG = [
+  // A background command's stdin is /dev/null in a non-interactive shell: keep ours on fd 3.
+  'exec 3<&0',
+  '"$@" </dev/null 3<&- &',
+  'q=$!',
+  '(cat <&3 >/dev/null; if kill -0 $$ 2>/dev/null; then kill -KILL "$q" 2>/dev/null; fi) &',
+  'exec 3<&-',
+  'wait "$q"',
+].join('\n');
+
 export class QemuProcess {
   readonly child: ChildProcess;
   private readonly stderr: string[] = [];
   private spawnError: Error | undefined;
 
   constructor(readonly options: QemuOptions) {
-    this.child = spawn(QEMU, qemuArgs(options), {
+    // QEMU runs under a small shell that leads the process group and watches its stdin, a
+    // pipe Node holds: when Node goes, however it goes (SIGKILL included, where no exit hook
+    // runs), the pipe closes and the shell kills QEMU.
+    this.child = spawn('sh', ['-c', WATCHDOG, 'kernel-lens-qemu', QEMU, ...qemuArgs(options)], {
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
     track(this.child);
     this.child.stderr!.setEncoding('utf8').on('data', (c: string) => this.stderr.push(c));
     this.child.on('error', (e) => {
-      this.spawnError =
-        (e as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new ToolMissingError(`${QEMU} is missing: apt-get install qemu-system-x86`)
-          : e;
+      this.spawnError = e;
     });
+    // QEMU is done: let the watchdog's `cat` end too.
+    this.child.on('exit', () => this.child.stdin?.destroy());
   }
 
   get pid(): number | undefined {
@@ -96,6 +112,9 @@ export class QemuProcess {
   /** Why QEMU is not running, if it is not (spawn failure or early exit with its message). */
   problem(): Error | undefined {
     if (this.spawnError) return this.spawnError;
+    if (this.child.exitCode === 127) {
+      return new ToolMissingError(`${QEMU} is missing: apt-get install qemu-system-x86`);
+    }
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
       return new Error(
         `QEMU exited (${this.child.signalCode ?? `code ${this.child.exitCode}`}): ${this.stderr.join('').trim().slice(-500)}`,
