@@ -87,6 +87,19 @@ const builds = [
     logLevel: 'warning',
     plugins: watch ? [problemMatcherPlugin] : [],
   },
+  // The simulator webview (webview/simulator/view/): the same kind of bundle, with its CSS.
+  {
+    entryPoints: { simulator: 'webview/simulator/view/main.ts' },
+    outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    plugins: watch ? [problemMatcherPlugin] : [],
+  },
   // Benchmark (not a test): `npm run bench`.
   ...(existsSync('test/bench/bench.ts')
     ? [{ ...node, entryPoints: { bench: 'test/bench/bench.ts' }, outdir: 'dist' }]

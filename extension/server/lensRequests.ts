@@ -44,7 +44,7 @@ export const lensRequests: ServerFeature = {
       async (params): Promise<ResolvedCodePoint | null> => {
         const lens = await lensOf(ctx);
         if (!lens) return null;
-        return codePoint(lens, params.function, params.anchor);
+        return codePoint(lens, params.function, params.anchor, params.occurrence);
       },
     );
   },
@@ -168,8 +168,12 @@ export async function codePoint(
   lens: Lens,
   fn: string,
   anchor: string,
+  occurrence?: number,
 ): Promise<ResolvedCodePoint | null> {
-  const r = await resolveAnchor(lens.index, { function: fn, anchor });
+  const r = await resolveAnchor(
+    lens.index,
+    occurrence ? { function: fn, anchor, occurrence } : { function: fn, anchor },
+  );
   if (!r.ok) return null;
   const def = lens.index
     .resolveEntry(fn)

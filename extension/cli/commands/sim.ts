@@ -10,12 +10,20 @@
  *
  * The JSON shape is typed in webview/simulator/engine/output.ts (SimRunJson).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { flag, intOption, listOption, stringOption, UsageError, type CliCommand } from '../command';
 import { resolveAnchor } from '../../core/anchors';
 import { KernelIndex } from '../../core/kernelIndex';
-import { embeddedRoot, indexCacheDir, packageRoot } from '../../kernelSources/paths';
+import { embeddedRoot, indexCacheDir } from '../../kernelSources/paths';
+import {
+  anchorFor,
+  loadAnchors,
+  loadExplanations as readExplanations,
+  loadScenario as readScenario,
+  scenarioNames,
+  SimulatorDataError,
+} from '../../simulatorHost/data';
 import {
   CODE_POINTS,
   explain,
@@ -23,7 +31,6 @@ import {
   parseKernelVersion,
   runScenario,
   toSimJson,
-  atLeast,
   type CodePoint,
   type ExplanationTable,
   type FrameResolution,
@@ -33,56 +40,32 @@ import {
   type SimStep,
 } from '../../../webview/simulator/engine/index';
 
-// --- the data in kernel-snippets/simulator/
+// --- the data in kernel-snippets/simulator/ (read by extension/simulatorHost/data.ts, which
+// the simulator panel shares; here a missing name is a usage error)
 
-export function simulatorDataDir(): string {
-  return join(packageRoot(), 'kernel-snippets', 'simulator');
-}
+export {
+  anchorFor,
+  loadAnchors,
+  scenarioNames,
+  simulatorDataDir,
+  type SimAnchor,
+} from '../../simulatorHost/data';
 
-export function scenarioNames(): string[] {
-  return readdirSync(join(simulatorDataDir(), 'scenarios'))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -5))
-    .sort();
+function asUsageError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof SimulatorDataError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 export function loadScenario(name: string): ScenarioSpec {
-  const file = join(simulatorDataDir(), 'scenarios', `${name}.json`);
-  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(file)) {
-    throw new UsageError(`no scenario "${name}"; scenarios: ${scenarioNames().join(', ')}`);
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as ScenarioSpec;
+  return asUsageError(() => readScenario(name));
 }
 
 export function loadExplanations(language: string): ExplanationTable {
-  const file = join(simulatorDataDir(), `explanations.${language}.json`);
-  if (!existsSync(file)) throw new UsageError(`no explanations in "${language}" (en, zh-CN)`);
-  return JSON.parse(readFileSync(file, 'utf8')) as ExplanationTable;
-}
-
-/** One code point's anchor as the data file states it. */
-export interface SimAnchor {
-  function: string;
-  file?: string;
-  anchor: string;
-  occurrence?: number;
-  variants?: (SimAnchor & { since: string })[];
-}
-
-export function loadAnchors(): Record<string, SimAnchor> {
-  const doc = JSON.parse(readFileSync(join(simulatorDataDir(), 'anchors.json'), 'utf8')) as {
-    anchors: Record<string, SimAnchor>;
-  };
-  return doc.anchors;
-}
-
-/** The anchor that applies to a kernel version: the newest variant whose `since` it reaches. */
-export function anchorFor(entry: SimAnchor, version: KernelVersion): SimAnchor {
-  let chosen = entry;
-  for (const v of entry.variants ?? []) {
-    if (atLeast(version, parseKernelVersion(v.since))) chosen = v;
-  }
-  return chosen;
+  return asUsageError(() => readExplanations(language));
 }
 
 /** Resolves every code point a run used; the map answers toSimJson's synchronous lookups. */
