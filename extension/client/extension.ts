@@ -11,6 +11,7 @@ import { LanguageServer } from './languageServer';
 import { registerLiveKernel } from './liveKernel';
 import { createLog } from './log';
 import { registerProgress } from './progress';
+import { registerSimulator } from './simulatorPanel';
 import { registerStatusBar } from './statusBar';
 
 /** Kept for deactivate(), which must return the server's stop so VS Code waits for it. */
@@ -30,6 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerProgress(context, server);
   registerCallGraph(context, server, log);
   registerLiveKernel(context, log);
+  registerSimulator(context, server, log);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (RESTART_KEYS.some((key) => e.affectsConfiguration(key))) {

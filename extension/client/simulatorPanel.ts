@@ -1,0 +1,533 @@
+/**
+ * "Kernel Lens: Open Handshake Simulator": the simulator webview (webview/simulator/view/), its
+ * commands and keybindings, its serializer, the Kernel Stack view of the current step and the
+ * highlighted kernel line beside it. Messages: extension/protocol/simulatorWebview.ts.
+ *
+ * Where the engine runs: here, in the extension host, not in the page. It is pure and
+ * deterministic either way, but every step's code points must be resolved to file:line in
+ * the open tree (through the language server's kernelLens/resolveCodePoint), the Kernel Stack
+ * view and the line highlight need the frames on this side anyway, and the "Simulate" CodeLens
+ * must find the first step running a function before any page exists. So the host runs a
+ * scenario once, resolves its few dozen code points once, and sends the page the whole run
+ * (steps and snapshots); the page then steps through it on its own and tells the host which
+ * step it shows (`sim/step`), which costs one message and one decoration per step.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { parseKernelVersion, type KernelVersion } from '../../webview/simulator/engine/index';
+import { resolveCodePoint } from '../protocol/lsp';
+import {
+  assertNever,
+  isFromWebviewMessage,
+  STRING_KEYS,
+  type ControlAction,
+  type FromWebviewMessage,
+  type RunRequest,
+  type RunView,
+  type ScenarioChoice,
+  type StringKey,
+  type Strings,
+  type ToWebviewMessage,
+} from '../protocol/simulatorWebview';
+import { explanationLanguage, loadScenario, scenarioNames } from '../simulatorHost/data';
+import {
+  buildRun,
+  findFirstStep,
+  simulatedFunctions,
+  type AnchorLookup,
+  type SimulateTarget,
+} from '../simulatorHost/runView';
+import { OPEN_FRAME_COMMAND, SimulatorStackView } from './kernelStackView';
+import type { LanguageServer } from './languageServer';
+import { registerSimulateCodeLens } from './simulateCodeLens';
+import { StepHighlighter } from './stepHighlight';
+
+export const SIMULATOR_VIEW_TYPE = 'kernelLens.simulator';
+
+export const SIMULATOR_COMMANDS = {
+  open: 'kernelLens.openSimulator',
+  simulate: 'kernelLens.simulateFunction',
+  step: 'kernelLens.simulator.step',
+  stepBack: 'kernelLens.simulator.stepBack',
+  togglePlay: 'kernelLens.simulator.togglePlay',
+  reset: 'kernelLens.simulator.reset',
+} as const;
+
+/** Context key: a simulator panel exists (the Kernel Stack view and keybindings follow it). */
+const OPEN_KEY = 'kernelLens.simulatorOpen';
+
+// --- localized texts
+
+function pageStrings(): Strings {
+  const text = (key: StringKey): string => {
+    switch (key) {
+      case 'scenario':
+        return vscode.l10n.t('Scenario');
+      case 'step':
+        return vscode.l10n.t('Step');
+      case 'back':
+        return vscode.l10n.t('Back');
+      case 'play':
+        return vscode.l10n.t('Play');
+      case 'pause':
+        return vscode.l10n.t('Pause');
+      case 'reset':
+        return vscode.l10n.t('Reset');
+      case 'end':
+        return vscode.l10n.t('End');
+      case 'speed':
+        return vscode.l10n.t('Steps per second');
+      case 'jump':
+        return vscode.l10n.t('Jump to step (g)');
+      case 'of':
+        return vscode.l10n.t('Step {0} of {1}');
+      case 'relative':
+        return vscode.l10n.t('Relative seq/ack');
+      case 'absolute':
+        return vscode.l10n.t('Absolute seq/ack');
+      case 'parameters':
+        return vscode.l10n.t('Parameters, drop rules and sysctls');
+      case 'run':
+        return vscode.l10n.t('Run');
+      case 'defaults':
+        return vscode.l10n.t('Defaults');
+      case 'drops':
+        return vscode.l10n.t('Drop rules (added to the scenario’s own)');
+      case 'addDrop':
+        return vscode.l10n.t('Add a drop rule');
+      case 'remove':
+        return vscode.l10n.t('Remove');
+      case 'anyHost':
+        return vscode.l10n.t('any host');
+      case 'anyFlags':
+        return vscode.l10n.t('flags');
+      case 'firstN':
+        return vscode.l10n.t('first N');
+      case 'seed':
+        return vscode.l10n.t('Seed');
+      case 'sequence':
+        return vscode.l10n.t('Segments');
+      case 'syscalls':
+        return vscode.l10n.t('System calls');
+      case 'sockets':
+        return vscode.l10n.t('Sockets and queues');
+      case 'header':
+        return vscode.l10n.t('TCP header');
+      case 'explanation':
+        return vscode.l10n.t('This step');
+      case 'noSegment':
+        return vscode.l10n.t('No segment yet.');
+      case 'blocked':
+        return vscode.l10n.t('blocked');
+      case 'returned':
+        return vscode.l10n.t('returned');
+      case 'dropped':
+        return vscode.l10n.t('dropped');
+      case 'retransmission':
+        return vscode.l10n.t('retransmission');
+      case 'synQueue':
+        return vscode.l10n.t('SYN queue');
+      case 'acceptQueue':
+        return vscode.l10n.t('Accept queue');
+      case 'backlog':
+        return vscode.l10n.t('backlog');
+      case 'timers':
+        return vscode.l10n.t('Timers');
+      case 'noSockets':
+        return vscode.l10n.t('No sockets.');
+      case 'kernelLine':
+        return vscode.l10n.t('Kernel stack, outermost first');
+      case 'unresolved':
+        return vscode.l10n.t('not found in this tree');
+      case 'rulesOf':
+        return vscode.l10n.t('rules of Linux {0}');
+      case 'treeOf':
+        return vscode.l10n.t('lines in {0}');
+      case 'ended':
+        return vscode.l10n.t('quiet at {0} ms');
+      case 'horizon':
+        return vscode.l10n.t('stopped at the horizon, {0} ms');
+      case 'loading':
+        return vscode.l10n.t('Running the scenario…');
+      case 'keys':
+        return vscode.l10n.t('← → step · Space play · Home/End · g jump');
+      case 'inFlight':
+        return vscode.l10n.t('In flight');
+      default:
+        return assertNever(key);
+    }
+  };
+  return Object.fromEntries(STRING_KEYS.map((k) => [k, text(k)])) as Strings;
+}
+
+function scenarioChoices(): ScenarioChoice[] {
+  const lang = explanationLanguage(vscode.env.language);
+  return scenarioNames().map((name) => ({ name, title: loadScenario(name).title[lang] }));
+}
+
+// --- the panel
+
+interface PanelHost {
+  readonly context: vscode.ExtensionContext;
+  readonly server: LanguageServer;
+  readonly log: vscode.LogOutputChannel;
+  readonly highlighter: StepHighlighter;
+  readonly stack: SimulatorStackView;
+}
+
+let nextRunId = 1;
+
+export class SimulatorPanel implements vscode.Disposable {
+  private ready = false;
+  /** A run a command asked to show before the page said `ready`. */
+  private pendingShow: { run: RunView; step: number } | undefined;
+  /** The run the page shows, and where each of its files is. */
+  private run: RunView | undefined;
+  private step = 0;
+  private rootUri: vscode.Uri | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly host: PanelHost,
+  ) {
+    const root = vscode.Uri.joinPath(host.context.extensionUri, 'dist', 'webview');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
+    panel.webview.html = pageHtml(panel.webview, root);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** Shows a run at a step (now, or once the page listens) and brings the panel forward. */
+  show(run: RunView, step: number): void {
+    if (this.ready) this.post({ type: 'sim/show', run, step });
+    else this.pendingShow = { run, step };
+    this.panel.reveal(undefined, false);
+  }
+
+  control(action: ControlAction): void {
+    if (this.ready) this.post({ type: 'sim/control', action });
+  }
+
+  /** Opens frame `frame` of the current step in the editor beside, focused. */
+  async openFrame(frame: number): Promise<void> {
+    const f = this.run?.steps[this.step]?.frames[frame];
+    const uri = f?.file ? this.uriOf(f.file) : undefined;
+    if (!f?.line || !uri) return;
+    const line = f.line - 1;
+    await vscode.window.showTextDocument(uri, {
+      viewColumn: this.editorColumn(),
+      selection: new vscode.Range(line, 0, line, 0),
+      preview: true,
+    });
+  }
+
+  dispose(): void {
+    this.disposeEmitter.fire();
+    this.disposeEmitter.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private post(message: ToWebviewMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  /** Everything the page posts arrives here first: what is not in the protocol stops here. */
+  private receive(raw: unknown): void {
+    if (!isFromWebviewMessage(raw)) {
+      this.host.log.warn(
+        `simulator: rejected a message from the page that is not in the protocol (the run and step are kept): ${JSON.stringify(raw)?.slice(0, 300)}`,
+      );
+      return;
+    }
+    void this.onMessage(raw).catch((err: unknown) =>
+      this.host.log.error(
+        `simulator: ${raw.type}: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
+  }
+
+  private async onMessage(message: FromWebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready': {
+        this.ready = true;
+        const show = this.pendingShow;
+        this.pendingShow = undefined;
+        this.post({
+          type: 'init',
+          strings: pageStrings(),
+          scenarios: scenarioChoices(),
+          language: vscode.env.language,
+          ...(show ? { show } : {}),
+        });
+        break;
+      }
+      case 'sim/run': {
+        try {
+          const run = await this.build(message.request);
+          this.post({ type: 'sim/result', inReplyTo: message.messageId, run, step: message.step });
+        } catch (err) {
+          const text = err instanceof Error ? err.message : String(err);
+          this.host.log.warn(`simulator: ${message.request.scenario}: ${text}`);
+          this.post({
+            type: 'sim/result',
+            inReplyTo: message.messageId,
+            step: 0,
+            error: vscode.l10n.t('The scenario could not run: {0}', text),
+          });
+        }
+        break;
+      }
+      case 'sim/step':
+        await this.showStep(message.runId, message.index);
+        break;
+      case 'frame/open':
+        if (message.runId === this.run?.runId) {
+          this.step = message.index;
+          await this.openFrame(message.frame);
+        }
+        break;
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** Runs a request in the engine and resolves its code points in the open tree. */
+  async build(request: RunRequest): Promise<RunView> {
+    const started = Date.now();
+    const server = this.host.server;
+    const client = await clientSoon(server);
+    const status = server.status;
+    const root = 'root' in status ? status.root : undefined;
+    this.rootUri = root ? vscode.Uri.parse(root.uri) : undefined;
+    const version = versionOf(root?.version);
+    const prefix = root ? `${root.uri.replace(/\/$/, '')}/` : undefined;
+    const lookup: AnchorLookup | undefined =
+      client && prefix
+        ? async (a) => {
+            const hit = await client.sendRequest(resolveCodePoint, a);
+            if (!hit) return { reason: `"${a.anchor}" not found in ${a.function}` };
+            const uri = hit.location.uri;
+            const file = uri.startsWith(prefix)
+              ? decodeURIComponent(uri.slice(prefix.length))
+              : uri;
+            return { file, line: hit.location.range.start.line + 1 };
+          }
+        : undefined;
+    const run = await buildRun(request, nextRunId++, {
+      version,
+      tree: { ...(root?.version ? { version: root.version } : {}), source: root?.source ?? 'none' },
+      displayLanguage: vscode.env.language,
+      ...(lookup
+        ? { lookup }
+        : { noLookupReason: vscode.l10n.t('The language server is not running.') }),
+    });
+    this.run = run;
+    this.host.log.info(
+      `simulator: ${request.scenario} (Linux ${version.text} rules, seed ${request.seed}): ${run.steps.length} steps, ${run.unresolved.length} code points unresolved, in ${Date.now() - started} ms`,
+    );
+    return run;
+  }
+
+  /** The page shows step `index`: highlight its line beside and list its frames. */
+  private async showStep(runId: number, index: number): Promise<void> {
+    const run = this.run;
+    if (!run || run.runId !== runId) return; // a step of a run replaced since
+    const step = run.steps[index];
+    if (!step) return;
+    this.step = index;
+    const received = performance.now();
+    const title = vscode.l10n.t('Step {0} of {1}', String(index + 1), String(run.steps.length));
+    this.host.stack.show(step.frames, `${title}: ${step.host} ${step.kind}`);
+    const line = [...step.frames].reverse().find((f) => f.file && f.line);
+    const uri = line?.file ? this.uriOf(line.file) : undefined;
+    if (!line?.line || !uri) return;
+    await this.host.highlighter.show(
+      {
+        uri,
+        line: line.line,
+        label: vscode.l10n.t('◀ step {0}: {1}', String(index + 1), line.function),
+      },
+      this.editorColumn(),
+    );
+    this.host.log.info(
+      `simulator: step ${index + 1} → ${line.file}:${line.line} highlighted ${(performance.now() - received).toFixed(1)} ms after the page's message`,
+    );
+  }
+
+  private uriOf(file: string): vscode.Uri | undefined {
+    if (/^[a-z]+:/.test(file)) return vscode.Uri.parse(file);
+    return this.rootUri ? vscode.Uri.joinPath(this.rootUri, file) : undefined;
+  }
+
+  /** The column beside the panel: the editors live in the other one. */
+  private editorColumn(): vscode.ViewColumn {
+    return this.panel.viewColumn === vscode.ViewColumn.One
+      ? vscode.ViewColumn.Two
+      : vscode.ViewColumn.One;
+  }
+}
+
+/** "6.1.176" -> its rules; no tree (or no version): 6.1, the embedded sources' version. */
+function versionOf(text: string | undefined): KernelVersion {
+  try {
+    return parseKernelVersion(text ?? '6.1');
+  } catch {
+    return parseKernelVersion('6.1');
+  }
+}
+
+/**
+ * The running client, waiting while it starts (a panel restored on reload asks before the
+ * server is up); undefined when it fails, or after a minute (ten seconds if stopped).
+ */
+function clientSoon(server: LanguageServer): Promise<LanguageServer['client']> {
+  if (server.client) return Promise.resolve(server.client);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(server.client);
+    };
+    const timer = setTimeout(done, server.status.state === 'stopped' ? 10_000 : 60_000);
+    const listener = server.onDidChangeStatus((status) => {
+      if (server.client || status.state === 'failed') done();
+    });
+  });
+}
+
+/**
+ * The page: bundled script and stylesheet from dist/webview only, under a CSP that allows
+ * nothing else; the script carries a fresh nonce. No data in the template: the page asks for
+ * everything with `ready`.
+ */
+function pageHtml(webview: vscode.Webview, root: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'simulator.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'simulator.css'));
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="${vscode.env.language}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Kernel Lens Simulator</title>
+</head>
+<body>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}
+
+// --- registration
+
+/**
+ * The simulator feature: the panel (at most one, reused), its serializer, commands and
+ * keybinding targets, the Kernel Stack view, the line highlight and the Simulate CodeLens.
+ */
+export function registerSimulator(
+  context: vscode.ExtensionContext,
+  server: LanguageServer,
+  log: vscode.LogOutputChannel,
+): void {
+  const highlighter = new StepHighlighter(log);
+  const stack = new SimulatorStackView();
+  context.subscriptions.push(highlighter, stack);
+  const host: PanelHost = { context, server, log, highlighter, stack };
+  let current: SimulatorPanel | undefined;
+
+  const adopt = (panel: vscode.WebviewPanel): SimulatorPanel => {
+    const p = new SimulatorPanel(panel, host);
+    current = p;
+    void vscode.commands.executeCommand('setContext', OPEN_KEY, true);
+    p.onDidDispose(() => {
+      if (current !== p) return;
+      current = undefined;
+      highlighter.clear();
+      stack.clear();
+      void vscode.commands.executeCommand('setContext', OPEN_KEY, false);
+    });
+    return p;
+  };
+  const panelFor = (): SimulatorPanel => {
+    if (current) return current;
+    // Beside the editor in use, so the kernel lines open in the column it leaves.
+    const column = vscode.window.activeTextEditor
+      ? vscode.ViewColumn.Beside
+      : vscode.ViewColumn.One;
+    return adopt(
+      vscode.window.createWebviewPanel(
+        SIMULATOR_VIEW_TYPE,
+        vscode.l10n.t('Handshake Simulator'),
+        { viewColumn: column, preserveFocus: false },
+        {
+          enableScripts: true,
+          localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
+        },
+      ),
+    );
+  };
+
+  let functions: Set<string> | undefined;
+  registerSimulateCodeLens(
+    context,
+    () => (functions ??= simulatedFunctions()),
+    SIMULATOR_COMMANDS.simulate,
+  );
+
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(SIMULATOR_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel) {
+        // The page restores its scenario, parameters and step from its state on `ready`.
+        adopt(panel);
+      },
+    }),
+    vscode.commands.registerCommand(SIMULATOR_COMMANDS.open, async (scenario?: unknown) => {
+      const panel = panelFor();
+      if (typeof scenario === 'string' && scenario) {
+        const run = await panel.build({ scenario, params: {}, seed: 1, drops: [] });
+        panel.show(run, 0);
+      } else panel.panel.reveal(undefined, false);
+    }),
+    vscode.commands.registerCommand(
+      SIMULATOR_COMMANDS.simulate,
+      async (target?: SimulateTarget) => {
+        if (!target) return;
+        const status = server.status;
+        const version = versionOf('root' in status ? status.root?.version : undefined);
+        const found = findFirstStep(target, version, scenarioNames());
+        if (!found) {
+          void vscode.window.showInformationMessage(
+            vscode.l10n.t('Kernel Lens: no simulator scenario runs {0}.', target.name),
+          );
+          return;
+        }
+        const panel = panelFor();
+        const run = await panel.build({ scenario: found.scenario, params: {}, seed: 1, drops: [] });
+        panel.show(run, found.step);
+      },
+    ),
+    vscode.commands.registerCommand(SIMULATOR_COMMANDS.step, () => current?.control('step')),
+    vscode.commands.registerCommand(SIMULATOR_COMMANDS.stepBack, () => current?.control('back')),
+    vscode.commands.registerCommand(SIMULATOR_COMMANDS.togglePlay, () =>
+      current?.control('togglePlay'),
+    ),
+    vscode.commands.registerCommand(SIMULATOR_COMMANDS.reset, () => current?.control('reset')),
+    vscode.commands.registerCommand(OPEN_FRAME_COMMAND, (frame: number) =>
+      current?.openFrame(frame),
+    ),
+    { dispose: () => current?.panel.dispose() },
+  );
+}
