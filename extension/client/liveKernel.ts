@@ -62,7 +62,12 @@ class KernelStackTree implements vscode.TreeDataProvider<Row> {
         const item = new vscode.TreeItem(
           vscode.l10n.t('{0} in {1} (pid {2})', s.function, s.task.comm, String(s.task.pid)),
         );
-        item.description = s.socketState ? `sk ${s.socketState}` : '';
+        item.description = [
+          s.socketState ? `sk ${s.socketState}` : '',
+          s.segment ? `segment ${s.segment}` : '',
+        ]
+          .filter((x) => x)
+          .join(' · ');
         item.iconPath = new vscode.ThemeIcon('debug-breakpoint-function');
         item.tooltip = vscode.l10n.t(
           'Stop {0}: the task running when the kernel stopped, and the state of its socket',
@@ -225,7 +230,8 @@ class LiveRun implements vscode.Disposable {
     const stop = step.stop;
     this.log.info(
       `live: stop ${stop.seq + 1}: ${stop.function} ${stop.frame.file ?? '?'}:${stop.frame.line ?? '?'} ` +
-        `[${stop.task.comm} ${stop.task.pid}]${stop.socketState ? ` sk=${stop.socketState}` : ''} (${stop.ms} ms)`,
+        `[${stop.task.comm} ${stop.task.pid}]${stop.socketState ? ` sk=${stop.socketState}` : ''}` +
+        `${stop.segment ? ` seg=${stop.segment}` : ''} (${stop.ms} ms)`,
     );
     await vscode.commands.executeCommand('setContext', RUNNING_KEY, true);
     this.tree.show(stop);

@@ -20,7 +20,9 @@ import {
   CURRENT_TASK,
   DuplicateStopFilter,
   framesFromMi,
+  SEGMENT_FLAGS_EXPRESSION,
   stopReason,
+  tcpFlags,
   TCP_STATES,
   type BreakpointSpec,
   type Frame,
@@ -198,7 +200,7 @@ export class LiveSession {
     const ms = Date.now() - t;
     const reason = stopReason(record.results);
     if (reason.kind === 'exited') return { kind: 'exited', code: reason.code, ms };
-    const frame = reason.kind === 'breakpoint' ? reason.frame : reason.frame;
+    const frame = reason.frame;
     if (!frame)
       throw new GdbError(`gdb stopped without a frame: ${JSON.stringify(record.results)}`);
     const regs = await this.registers();
@@ -219,6 +221,7 @@ export class LiveSession {
       backtrace: await this.backtrace(),
       task: await this.task(),
       ...(spec?.readsSocket || !spec ? await this.socketState() : {}),
+      ...(spec?.readsSegment || !spec ? await this.segment() : {}),
       pc: regs.pc,
       sp: regs.sp,
       ms,
@@ -260,6 +263,11 @@ export class LiveSession {
     const n = v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
     const name = n !== undefined ? TCP_STATES[n] : undefined;
     return name ? { socketState: name } : {};
+  }
+
+  private async segment(): Promise<{ segment?: string }> {
+    const v = await this.evaluate(SEGMENT_FLAGS_EXPRESSION);
+    return v !== undefined && /^\d+$/.test(v) ? { segment: tcpFlags(Number(v)) } : {};
   }
 
   async backtrace(): Promise<Frame[]> {

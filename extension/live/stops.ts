@@ -16,6 +16,8 @@ export interface BreakpointSpec {
   readonly filterByComm: boolean;
   /** Read `sk`'s TCP state at the stop (functions that take a `struct sock *sk`). */
   readonly readsSocket: boolean;
+  /** Read the TCP flags of `skb`'s segment (functions that take the received `skb`). */
+  readonly readsSegment: boolean;
 }
 
 /** The five syscalls' kernel entry points: busybox's `ip` calls some of them during boot. */
@@ -38,6 +40,13 @@ export const HANDSHAKE_FUNCTIONS = [
   'tcp_finish_connect',
 ] as const;
 
+/** Handshake functions that take the received segment as `struct sk_buff *skb`. */
+const SEGMENT_FUNCTIONS: ReadonlySet<string> = new Set([
+  'tcp_rcv_state_process',
+  'tcp_v4_conn_request',
+  'tcp_finish_connect',
+]);
+
 /**
  * gcc emits two locations for tcp_v4_conn_request in Debian's 6.1 build (the function and a
  * partial-inlining clone), so a plain breakpoint stops twice per SYN; the entry address stops
@@ -54,6 +63,7 @@ export function breakpointPlan(
     location: BY_ADDRESS.has(fn) ? `*${fn}` : fn,
     filterByComm: syscalls.has(fn),
     readsSocket: fn.startsWith('tcp_'),
+    readsSegment: SEGMENT_FUNCTIONS.has(fn),
   }));
 }
 
@@ -70,6 +80,31 @@ export function commCondition(comm: string): string {
   if (!/^[\w.-]{1,15}$/.test(comm))
     throw new Error(`not a usable task name: ${JSON.stringify(comm)}`);
   return `$_streq(${CURRENT_TASK}->comm, "${comm}")`;
+}
+
+/**
+ * The flags byte of the TCP header (byte 13: CWR ECE URG ACK PSH RST SYN FIN, high bit first)
+ * of `skb`'s segment, read through the header offset the IP layer set.
+ */
+export const SEGMENT_FLAGS_EXPRESSION =
+  '(int)*((unsigned char *)skb->head + skb->transport_header + 13)';
+
+/** "SYN", "SYN,ACK", "RST,ACK", ... from the flags byte. */
+export function tcpFlags(byte: number): string {
+  const names: [number, string][] = [
+    [0x02, 'SYN'],
+    [0x01, 'FIN'],
+    [0x04, 'RST'],
+    [0x08, 'PSH'],
+    [0x10, 'ACK'],
+    [0x20, 'URG'],
+    [0x40, 'ECE'],
+    [0x80, 'CWR'],
+  ];
+  return names
+    .filter(([bit]) => byte & bit)
+    .map(([, name]) => name)
+    .join(',');
 }
 
 // --- stops
@@ -112,6 +147,8 @@ export interface Stop {
   readonly task: { readonly pid: number; readonly comm: string };
   /** `sk->sk_state` when the function takes a socket and it could be read. */
   readonly socketState?: string;
+  /** The TCP flags of the segment being processed, e.g. "SYN,ACK", when it could be read. */
+  readonly segment?: string;
   readonly pc: string;
   readonly sp: string;
   /** Milliseconds from the continue to the stop. */
@@ -212,6 +249,7 @@ export class DuplicateStopFilter {
 export interface ExpectedStop {
   readonly function: string;
   readonly socketState?: string;
+  readonly segment?: string;
   /** A label for messages, e.g. "server socket". */
   readonly label: string;
 }
@@ -226,7 +264,8 @@ export interface OrderResult {
 function fits(stop: Stop, want: ExpectedStop): boolean {
   return (
     stop.function === want.function &&
-    (want.socketState === undefined || stop.socketState === want.socketState)
+    (want.socketState === undefined || stop.socketState === want.socketState) &&
+    (want.segment === undefined || stop.segment === want.segment)
   );
 }
 
@@ -246,7 +285,7 @@ export function checkOrder(stops: readonly Stop[], expected: readonly ExpectedSt
       problems.push(
         anywhere
           ? `${want.label} (${want.function}) came too early: stop #${anywhere.seq}, before what precedes it`
-          : `${want.label} (${want.function}${want.socketState ? ` in ${want.socketState}` : ''}) never stopped`,
+          : `${want.label} (${want.function}${want.socketState ? ` in ${want.socketState}` : ''}${want.segment ? ` on ${want.segment}` : ''}) never stopped`,
       );
       matched.push(undefined);
       continue;
@@ -266,5 +305,6 @@ export function stopsOfTask(stops: readonly Stop[], pid: number): Stop[] {
 export function describeStop(stop: Stop): string {
   const where = stop.frame.file ? `${stop.frame.file}:${stop.frame.line ?? '?'}` : stop.frame.addr;
   const state = stop.socketState ? ` sk=${stop.socketState}` : '';
-  return `#${stop.seq} ${stop.function} ${where} [${stop.task.comm} ${stop.task.pid}]${state}`;
+  const segment = stop.segment ? ` seg=${stop.segment}` : '';
+  return `#${stop.seq} ${stop.function} ${where} [${stop.task.comm} ${stop.task.pid}]${state}${segment}`;
 }

@@ -136,22 +136,31 @@ void describe('live kernel: the five-syscall program under gdb', { skip: whyNot(
       {
         function: 'tcp_rcv_state_process',
         socketState: 'LISTEN',
+        segment: 'SYN',
         label: 'the listener gets the SYN',
       },
-      { function: 'tcp_v4_conn_request', socketState: 'LISTEN', label: 'the listener answers it' },
+      {
+        function: 'tcp_v4_conn_request',
+        socketState: 'LISTEN',
+        segment: 'SYN',
+        label: 'the listener answers it',
+      },
       {
         function: 'tcp_rcv_state_process',
         socketState: 'SYN_SENT',
+        segment: 'SYN,ACK',
         label: 'the client gets the SYN-ACK',
       },
       {
         function: 'tcp_finish_connect',
         socketState: 'SYN_SENT',
+        segment: 'SYN,ACK',
         label: 'the client is established',
       },
       {
         function: 'tcp_rcv_state_process',
         socketState: 'SYN_RECV',
+        segment: 'ACK',
         label: 'the child gets the final ACK',
       },
     ];

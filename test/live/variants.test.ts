@@ -79,6 +79,7 @@ void describe('live kernel: variants and stepping', { skip }, () => {
           {
             function: 'tcp_rcv_state_process',
             socketState: 'SYN_SENT',
+            segment: 'RST,ACK',
             label: 'the reset arrives',
           },
         ]);
@@ -122,6 +123,12 @@ void describe('live kernel: variants and stepping', { skip }, () => {
       assert.ok(count(all, 'tcp_v4_conn_request', 'LISTEN') >= 3, why);
       assert.equal(count(all, 'tcp_finish_connect'), 2, why);
       assert.equal(count(all, 'tcp_rcv_state_process', 'SYN_RECV'), 2, why);
+      // The third SYN reached the listener and went no further: no SYN-ACK for its socket.
+      assert.equal(
+        all.filter((s) => s.segment === 'SYN,ACK' && s.function === 'tcp_finish_connect').length,
+        2,
+        why,
+      );
       assert.ok(run.exited);
     },
   );

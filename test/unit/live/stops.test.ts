@@ -12,6 +12,7 @@ import {
   framesFromMi,
   stopReason,
   stopsOfTask,
+  tcpFlags,
   type Stop,
 } from '../../../extension/live/stops';
 
@@ -21,7 +22,7 @@ function results(line: string): MiTuple {
   return r.results;
 }
 
-function stop(seq: number, fn: string, pid: number, socketState?: string): Stop {
+function stop(seq: number, fn: string, pid: number, socketState?: string, segment?: string): Stop {
   return {
     seq,
     function: fn,
@@ -30,6 +31,7 @@ function stop(seq: number, fn: string, pid: number, socketState?: string): Stop 
     backtrace: [],
     task: { pid, comm: 'kl-live' },
     ...(socketState ? { socketState } : {}),
+    ...(segment ? { segment } : {}),
     pc: '1',
     sp: '2',
     ms: 1,
@@ -128,6 +130,18 @@ void describe('stops from MI records', () => {
   });
 });
 
+void describe('tcpFlags', () => {
+  void it('names the flags of the TCP header byte 13, SYN first', () => {
+    assert.equal(tcpFlags(0x02), 'SYN');
+    assert.equal(tcpFlags(0x12), 'SYN,ACK');
+    assert.equal(tcpFlags(0x14), 'RST,ACK');
+    assert.equal(tcpFlags(0x11), 'FIN,ACK');
+    assert.equal(tcpFlags(0x18), 'PSH,ACK');
+    assert.equal(tcpFlags(0xc2), 'SYN,ECE,CWR');
+    assert.equal(tcpFlags(0), '');
+  });
+});
+
 void describe('DuplicateStopFilter', () => {
   const key = { breakpoint: 7, pc: '100', sp: '200', args: '1 2' };
   void it('drops a stop that repeats the previous one exactly', () => {
@@ -164,11 +178,11 @@ void describe('checkOrder', () => {
     stop(4, '__sys_socket', 82),
     stop(5, '__sys_connect', 82),
     stop(6, 'tcp_v4_connect', 82, 'CLOSE'),
-    stop(7, 'tcp_rcv_state_process', 82, 'LISTEN'),
-    stop(8, 'tcp_v4_conn_request', 82, 'LISTEN'),
-    stop(9, 'tcp_rcv_state_process', 82, 'SYN_SENT'),
-    stop(10, 'tcp_finish_connect', 82, 'SYN_SENT'),
-    stop(11, 'tcp_rcv_state_process', 14, 'SYN_RECV'),
+    stop(7, 'tcp_rcv_state_process', 82, 'LISTEN', 'SYN'),
+    stop(8, 'tcp_v4_conn_request', 82, 'LISTEN', 'SYN'),
+    stop(9, 'tcp_rcv_state_process', 82, 'SYN_SENT', 'SYN,ACK'),
+    stop(10, 'tcp_finish_connect', 82, 'SYN_SENT', 'SYN,ACK'),
+    stop(11, 'tcp_rcv_state_process', 14, 'SYN_RECV', 'ACK'),
   ];
   const handshake = [
     { function: 'tcp_v4_connect', label: 'connect' },
@@ -185,6 +199,13 @@ void describe('checkOrder', () => {
       r.matched.map((s) => s?.seq),
       [6, 7, 8, 10, 11],
     );
+  });
+
+  void it('matches on the flags of the segment when asked', () => {
+    const synAck = { function: 'tcp_rcv_state_process', segment: 'SYN,ACK', label: 'SYN-ACK' };
+    assert.equal(checkOrder(run, [synAck]).matched[0]?.seq, 9);
+    const rst = { function: 'tcp_rcv_state_process', segment: 'RST,ACK', label: 'reset' };
+    assert.match(checkOrder(run, [rst]).problems[0]!, /reset .* on RST,ACK\) never stopped/);
   });
 
   void it('says which stop is missing and which came too early', () => {
