@@ -140,8 +140,14 @@ async function offeredImages(log: Log): Promise<ImageChoice[]> {
 // --- the source tree
 
 /** The cached 6.1 tree and its Debian version, when it came from `kernel-lens fetch`. */
-function sourceVersion(): { dir: string; version: string } | undefined {
-  const dir = kernelTreePath('6.1');
+function sourceVersion(): { dir: string; version: string } {
+  let dir: string;
+  try {
+    dir = kernelTreePath('6.1');
+  } catch (error) {
+    // Its message says how to fetch the tree: show it as it is.
+    throw new FetchError(error instanceof Error ? error.message : String(error));
+  }
   const stamped = cachedTrees('6.1').find((t) => t.dir === dir);
   if (stamped) return { dir, version: stamped.stamp.version };
   // A tree from --from or the environment has no Debian version: assume the manifest's.
@@ -199,8 +205,6 @@ function liveKernelAt(dir: string, stamp: Stamp, sourceTree: string): LiveKernel
  */
 export async function ensureLiveKernel(log: Log): Promise<LiveKernel> {
   const source = sourceVersion();
-  if (!source)
-    throw new FetchError('the Linux 6.1 source tree is missing: run `kernel-lens fetch --trees`');
   const cachedDir = join(liveCacheDir(), source.version);
   const cached = readStamp(cachedDir);
   if (cached) {

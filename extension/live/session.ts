@@ -6,7 +6,7 @@
  * Whatever happens (error, cancel, the caller forgetting to dispose), QEMU and gdb end: each
  * leads its own process group, dispose() kills both groups, and Node's exit kills what is left.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GdbError, GdbMi } from './gdb';
 import { preambleCommands, breakpointCommand, type GdbSetup } from './gdbScript';
@@ -125,6 +125,7 @@ export class LiveSession {
       return session;
     } catch (error) {
       await Promise.all([gdb?.dispose(), qemu.kill()]);
+      rmSync(workDir, { recursive: true, force: true });
       if (error instanceof GdbError && /could not be started|ENOENT/.test(error.message))
         throw new ToolMissingError('gdb is missing: apt-get install gdb');
       throw error;
@@ -284,9 +285,13 @@ export class LiveSession {
 
   /** What the guest printed on its serial console. */
   serialOutput(): string {
+    if (this.finalSerial !== undefined) return this.finalSerial;
     const path = this.qemu.options.serialLog;
     return existsSync(path) ? readFileSync(path, 'utf8') : '';
   }
+
+  /** The serial log, kept when dispose() removes the run's folder. */
+  private finalSerial: string | undefined;
 
   /** Every process this session started (for the caller to check they are gone). */
   pids(): number[] {
@@ -300,6 +305,8 @@ export class LiveSession {
       // The guest powers off at the end of a run; otherwise its group is killed.
       await this.qemu.waitExit(500);
       await this.qemu.kill();
+      this.finalSerial = this.serialOutput();
+      rmSync(this.workDir, { recursive: true, force: true });
     })();
     return this.disposed;
   }
