@@ -10,13 +10,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
 
 interface Sample {
+  /** Wall time. */
   readonly seconds: number;
+  /** User + system CPU time: steadier than wall time on a shared machine. */
+  readonly cpuSeconds: number;
   readonly maxRssMB: number;
 }
 
@@ -28,16 +31,20 @@ function timed(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Sample {
-  const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %U %S %M', cmd, ...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     encoding: 'utf8',
     maxBuffer: 256 << 20,
   });
-  const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr);
+  const m = /__TIME__ ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !m)
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  return { seconds: Number(m[1]), maxRssMB: Math.round(Number(m[2]) / 1024) };
+  return {
+    seconds: Number(m[1]),
+    cpuSeconds: Number(m[2]) + Number(m[3]),
+    maxRssMB: Math.round(Number(m[4]) / 1024),
+  };
 }
 
 function median(xs: number[]): number {
@@ -63,17 +70,22 @@ function row(what: string, n: number, one: (i: number) => Sample): Row {
 function print(title: string, rows: readonly Row[], baseline?: string): void {
   console.log(`\n${title}`);
   const base = rows.find((r) => r.what === baseline);
-  const baseMedian = base ? median(base.samples.map((s) => s.seconds)) : undefined;
+  const baseWall = base ? median(base.samples.map((s) => s.seconds)) : undefined;
+  const baseCpu = base ? median(base.samples.map((s) => s.cpuSeconds)) : undefined;
   console.log(
-    `  ${'what'.padEnd(58)} ${'median s'.padStart(9)} ${'runs (s)'.padEnd(24)} ${'peak MB'.padStart(8)} ${baseline ? `  vs ${baseline}` : ''}`,
+    `  ${'what'.padEnd(58)} ${'wall s'.padStart(7)} ${'cpu s'.padStart(7)} ${'runs, wall (s)'.padEnd(18)} ${'peak MB'.padStart(8)}${baseline ? '  ratio wall / cpu' : ''}`,
   );
   for (const r of rows) {
-    const m = median(r.samples.map((s) => s.seconds));
+    const wall = median(r.samples.map((s) => s.seconds));
+    const cpu = median(r.samples.map((s) => s.cpuSeconds));
     const all = r.samples.map((s) => s.seconds.toFixed(1)).join(' ');
     const mem = Math.max(...r.samples.map((s) => s.maxRssMB));
-    const ratio = baseMedian ? `  ${(m / baseMedian).toFixed(2)}x` : '';
+    const ratio =
+      baseWall && baseCpu
+        ? `  ${(wall / baseWall).toFixed(2)}x / ${(cpu / baseCpu).toFixed(2)}x`
+        : '';
     console.log(
-      `  ${r.what.padEnd(58)} ${m.toFixed(2).padStart(9)} ${all.padEnd(24)} ${String(mem).padStart(8)}${ratio}`,
+      `  ${r.what.padEnd(58)} ${wall.toFixed(2).padStart(7)} ${cpu.toFixed(2).padStart(7)} ${all.padEnd(18)} ${String(mem).padStart(8)}${ratio}`,
     );
   }
 }
@@ -81,7 +93,11 @@ function print(title: string, rows: readonly Row[], baseline?: string): void {
 function main(): void {
   const tree = kernelTreePath('6.1');
   console.log(`Kernel Lens benchmark: Linux 6.1 tree at ${tree}`);
-  console.log(`${runs} runs each; machine: ${cpus().length} cores; node ${process.version}`);
+  console.log(
+    `${runs} runs each (medians); machine: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; node ${process.version}`,
+  );
   const scratch = mkdtempSync(join(tmpdir(), 'kernel-lens-bench-'));
   try {
     // --- path connect on the whole tree
@@ -115,14 +131,14 @@ function main(): void {
       row('ctags -R net/ (universal-ctags, all C kinds)', runs, () =>
         timed('ctags', ['-R', '-f', tags, 'net'], { cwd: tree }),
       ),
-      row('cscope -b -q -k -R -s net (cross-reference incl. calls)', runs, (i) => {
+      // From inside net/: with -R, cscope recurses from its working directory.
+      row('cscope -b -q -k -R in net/ (cross-reference incl. calls)', runs, (i) => {
         const out = join(scratch, `cscope-${i}`);
-        const s = timed('cscope', ['-b', '-q', '-k', '-R', '-s', 'net', '-f', out], { cwd: tree });
-        rmSync(out, { force: true });
-        rmSync(`${out}.in`, { force: true });
-        rmSync(`${out}.po`, { force: true });
+        const s = timed('cscope', ['-b', '-q', '-k', '-R', '-f', out], { cwd: join(tree, 'net') });
+        for (const suffix of ['', '.in', '.po']) rmSync(`${out}${suffix}`, { force: true });
         return s;
       }),
+
       row('kernel-lens index --under net --no-cache (scan + parse)', runs, () =>
         timed(process.execPath, [
           cli,
