@@ -40,6 +40,8 @@ export function preambleCommands(s: GdbSetup): string[] {
     'set confirm off',
     'set width 0',
     'set print pretty off',
+    // A function vmlinux lacks is an error, not a pending breakpoint that never hits.
+    'set breakpoint pending off',
     // The first look at a big type (struct task_struct) indexes the DWARF of a 588 MB vmlinux:
     // ~30 s once, ~1 s once this cache holds the index.
     `set index-cache directory ${s.indexCacheDir}`,

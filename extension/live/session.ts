@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { FetchError } from '../kernelSources/fetch';
 import { GdbError, GdbMi } from './gdb';
 import { preambleCommands, breakpointCommand, type GdbSetup } from './gdbScript';
 import { ensureInitramfs, PROGRAM_COMM, ToolMissingError, type ProgramMode } from './initramfs';
@@ -29,6 +30,9 @@ import {
   type Stop,
 } from './stops';
 
+/** A breakpoint gdb refused (a function vmlinux lacks): the message is for the user. */
+export class UnknownBreakpointError extends FetchError {}
+
 export interface LiveOptions {
   readonly mode?: ProgramMode; // default "handshake"
   /** Functions to break on; default: the five syscalls and the handshake. */
@@ -40,6 +44,8 @@ export interface LiveOptions {
   readonly stopTimeoutMs?: number;
   /** Frames kept per backtrace. */
   readonly backtraceDepth?: number;
+  /** Told the pids (process group leaders) of QEMU and gdb as soon as both are spawned. */
+  readonly onStarted?: (pids: readonly number[]) => void;
 }
 
 export type Step =
@@ -121,6 +127,7 @@ export class LiveSession {
         ...(options.functions ? { functions: options.functions } : {}),
       };
       const session = new LiveSession(kernel, qemu, gdb, setup, workDir, timings, options);
+      options.onStarted?.(session.pids());
       await session.attach(log);
       return session;
     } catch (error) {
@@ -160,7 +167,14 @@ export class LiveSession {
     for (const spec of breakpointPlan(setup.functions)) {
       // The same text as the exported script, so both agree; MI reports the number.
       const before = await this.breakpointNumbers();
-      await gdb.cli(breakpointCommand(spec, setup.comm), 300_000);
+      try {
+        await gdb.cli(breakpointCommand(spec, setup.comm), 300_000);
+      } catch (error) {
+        if (!(error instanceof GdbError) || !gdb.alive) throw error;
+        throw new UnknownBreakpointError(
+          `cannot break on ${spec.function}: ${error.message.replace(/^.*?: /, '')}`,
+        );
+      }
       const added = (await this.breakpointNumbers()).filter((n) => !before.includes(n));
       if (added.length === 0) throw new GdbError(`gdb set no breakpoint on ${spec.location}`);
       for (const n of added) this.byNumber.set(n, spec);

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
-import { LiveSession, runLive } from '../../extension/live/session';
+import { LiveSession, runLive, UnknownBreakpointError } from '../../extension/live/session';
+import { groupAlive, processGone } from '../../extension/live/processes';
 import { checkOrder, describeStop, type Stop } from '../../extension/live/stops';
 
 const skip =
@@ -26,6 +27,28 @@ function count(stops: readonly Stop[], fn: string, state?: string): number {
 }
 
 void describe('live kernel: variants and stepping', { skip }, () => {
+  void it(
+    'a function vmlinux lacks is refused at start, and nothing is left running',
+    { timeout: 5 * 60_000 },
+    async () => {
+      let started: readonly number[] = [];
+      await assert.rejects(
+        LiveSession.start({
+          functions: ['__sys_connect', 'no_such_function'],
+          onStarted: (pids) => {
+            started = pids;
+          },
+        }),
+        (e: unknown) => e instanceof UnknownBreakpointError && /no_such_function/.test(e.message),
+      );
+      assert.equal(started.length, 2, 'QEMU and gdb were started');
+      for (const pid of started) {
+        assert.ok(processGone(pid), `process ${pid} is still there`);
+        assert.ok(!groupAlive(pid), `process group ${pid} is still there`);
+      }
+    },
+  );
+
   void it(
     'refused: the SYN is answered with a reset, seen by the SYN_SENT socket; next and finish step in __sys_connect',
     { timeout: 10 * 60_000 },
