@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   assertNever,
   MAX_DEPTH,
@@ -120,6 +121,12 @@ function pageStrings(profile: string): Strings {
         return vscode.l10n.t('Call graph');
       case 'otherFunction':
         return vscode.l10n.t('or another function…');
+      case 'zoomIn':
+        return vscode.l10n.t('Zoom in (Ctrl+wheel)');
+      case 'zoomOut':
+        return vscode.l10n.t('Zoom out (Ctrl+wheel)');
+      case 'zoomFit':
+        return vscode.l10n.t('Fit');
       default:
         return assertNever(key);
     }
@@ -234,7 +241,7 @@ export class CallGraphPanel implements vscode.Disposable {
   private async fetch(
     query: GraphQuery,
   ): Promise<{ graph?: HostGraph['view'] | null; error?: string }> {
-    const client = this.host.server.client;
+    const client = await this.clientSoon();
     if (!client) return { error: vscode.l10n.t('The language server is not running.') };
     const profile = query.allCandidates ? 'none' : readSettings().profile;
     const depth = Math.max(1, Math.min(MAX_DEPTH, Math.floor(query.depth)));
@@ -257,6 +264,29 @@ export class CallGraphPanel implements vscode.Disposable {
       this.host.log.error(`call graph of ${query.entry}: ${text}`);
       return { error: vscode.l10n.t('The language server could not answer: {0}', text) };
     }
+  }
+
+  /**
+   * The running client, waiting while it starts: a panel restored on reload asks before the
+   * server is up. Gives up when the server fails, or after a minute (ten seconds if stopped).
+   */
+  private async clientSoon(): Promise<LanguageClient | undefined> {
+    const server = this.host.server;
+    if (server.client) return server.client;
+    return new Promise((resolve) => {
+      const done = (client: LanguageClient | undefined) => {
+        clearTimeout(timer);
+        listener.dispose();
+        resolve(client);
+      };
+      // Stopped: maybe activation has not started it yet, maybe the user stopped it.
+      const wait = server.status.state === 'stopped' ? 10_000 : 60_000;
+      const timer = setTimeout(() => done(server.client), wait);
+      const listener = server.onDidChangeStatus((status) => {
+        if (server.client) done(server.client);
+        else if (status.state === 'failed') done(undefined);
+      });
+    });
   }
 
   /** Opens a location in the editor group beside the panel. */

@@ -110,6 +110,9 @@ export const STRING_KEYS = [
   'notDefined',
   'graphLabel',
   'otherFunction',
+  'zoomIn',
+  'zoomOut',
+  'zoomFit',
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];
 export type Strings = Readonly<Record<StringKey, string>>;

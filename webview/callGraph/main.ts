@@ -29,6 +29,8 @@ interface SavedState {
   readonly expansion: ExpansionState;
   readonly search: string;
   readonly selected?: string;
+  /** Drawing scale, 1 = 100 %. */
+  readonly zoom?: number;
 }
 
 function isSavedState(value: unknown): value is SavedState {
@@ -66,6 +68,7 @@ let searchText = '';
 let matches: string[] = [];
 let matchIndex = -1;
 let placed: Placed[] = [];
+let zoom = 1;
 /** Bumped by every load and render, so a late answer never overwrites a newer one. */
 let loadGeneration = 0;
 let renderGeneration = 0;
@@ -85,6 +88,9 @@ const collapseButton = document.createElement('button');
 const pathButton = document.createElement('button');
 const svgButton = document.createElement('button');
 const mermaidButton = document.createElement('button');
+const zoomOutButton = document.createElement('button');
+const zoomInButton = document.createElement('button');
+const fitButton = document.createElement('button');
 const status = document.createElement('div');
 const graphArea = document.createElement('div');
 
@@ -115,6 +121,9 @@ function buildToolbar(s: Strings): void {
     [pathButton, s.expandPath, 'expand-path'],
     [svgButton, s.exportSvg, 'export-svg'],
     [mermaidButton, s.exportMermaid, 'export-mermaid'],
+    [zoomOutButton, '−', 'zoom-out'],
+    [zoomInButton, '+', 'zoom-in'],
+    [fitButton, s.zoomFit, 'zoom-fit'],
   ] as const) {
     button.textContent = text;
     button.id = id;
@@ -130,6 +139,34 @@ function buildToolbar(s: Strings): void {
     pathButton,
     svgButton,
     mermaidButton,
+    zoomOutButton,
+    zoomInButton,
+    fitButton,
+  );
+  zoomOutButton.title = s.zoomOut;
+  zoomInButton.title = s.zoomIn;
+  zoomInButton.addEventListener('click', () => setZoom(zoom * 1.25));
+  zoomOutButton.addEventListener('click', () => setZoom(zoom / 1.25));
+  fitButton.addEventListener('click', () => {
+    const box = graphArea.querySelector('svg')?.viewBox.baseVal;
+    if (!box?.width || !box.height) return;
+    // The svg's own margin is 8 px on each side.
+    setZoom(
+      Math.min(
+        (graphArea.clientWidth - 16) / box.width,
+        (graphArea.clientHeight - 16) / box.height,
+        1,
+      ),
+    );
+  });
+  graphArea.addEventListener(
+    'wheel',
+    (e) => {
+      if (!e.ctrlKey) return;
+      e.preventDefault();
+      setZoom(zoom * (e.deltaY < 0 ? 1.1 : 1 / 1.1));
+    },
+    { passive: false },
   );
   status.className = 'status';
   status.setAttribute('role', 'status');
@@ -294,6 +331,7 @@ async function render(focus = false): Promise<void> {
   placed = positions;
   const scroll = { left: graphArea.scrollLeft, top: graphArea.scrollTop };
   graphArea.replaceChildren(svg);
+  applyZoom();
   graphArea.scrollLeft = scroll.left;
   graphArea.scrollTop = scroll.top;
   const parts = [format(s.shown, graph.nodes.length, m.reachable)];
@@ -306,6 +344,21 @@ async function render(focus = false): Promise<void> {
     node.focus();
     node.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
+}
+
+/** Scales the drawing (its viewBox stays; width and height follow the zoom). */
+function setZoom(value: number): void {
+  zoom = Math.max(0.2, Math.min(3, value));
+  applyZoom();
+  save();
+}
+
+function applyZoom(): void {
+  const svg = graphArea.querySelector('svg');
+  const box = svg?.viewBox.baseVal;
+  if (!svg || !box) return;
+  svg.setAttribute('width', String(box.width * zoom));
+  svg.setAttribute('height', String(box.height * zoom));
 }
 
 function nodeElement(id: string): SVGGElement | undefined {
@@ -322,6 +375,7 @@ function save(): void {
     query,
     expansion,
     search: searchText,
+    zoom,
     ...(selected ? { selected } : {}),
   });
 }
@@ -455,6 +509,7 @@ onHostMessage(isHostMessage, (message: ToWebviewMessage) => {
       } else if (saved) {
         searchText = saved.search;
         searchInput.value = saved.search;
+        zoom = Number.isFinite(saved.zoom) ? saved.zoom! : 1;
         void load(saved.query, saved.expansion, saved.selected);
       } else {
         fillEntries();

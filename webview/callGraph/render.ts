@@ -153,6 +153,8 @@ export async function renderGraph(
       {
         class: `edge${e.indirect ? ' indirect' : ''}${onPath ? ' path' : ''}`,
         'data-edge': e.id,
+        'data-from': e.from,
+        'data-to': e.to,
       },
       edgeLayer,
     );

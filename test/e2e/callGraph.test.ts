@@ -1,0 +1,302 @@
+/**
+ * The call-graph view in a real VS Code (code-server 4.100.3, English) on the embedded Linux
+ * 6.1 sources: "Kernel Lens: Show Call Graph" for connect(), the indirect edge to
+ * tcp_v4_connect labelled with its provenance, clicking a function opens its definition
+ * beside the graph, clicking the edge opens the initializer, keyboard, search, the
+ * every-candidate toggle, the side-bar call tree, Mermaid export, and the view coming back
+ * after a window reload. One session, steps in order; screenshots in test-output/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FrameLocator, Page } from 'playwright-core';
+import { embeddedRoot, packageRoot } from '../../extension/kernelSources/paths';
+import { OUTPUT, openSession, runCommand, statusItem, type Session } from './harness';
+
+const TCP_V4_CONNECT = 'net/ipv4/tcp_ipv4.c#tcp_v4_connect';
+
+/** The browser globals the page-side callbacks use (test/ is type-checked without the DOM). */
+interface PageGlobals {
+  getComputedStyle(element: unknown): { getPropertyValue(name: string): string };
+  document: {
+    querySelectorAll(selector: string): Iterable<{ textContent: string | null }>;
+    querySelector(selector: string): { value?: string } | null;
+  };
+}
+
+/** 1-based line of the first line of a file of the embedded tree matching `pattern`. */
+function lineOf(file: string, pattern: RegExp): number {
+  const lines = readFileSync(join(embeddedRoot(), file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => pattern.test(l));
+  assert.ok(i >= 0, `${pattern} in ${file}`);
+  return i + 1;
+}
+
+/**
+ * The harness repackages the .vsix when the client, server or manifest changed; the webview
+ * bundle is not among its inputs, so a stale package is removed here when the bundle is newer.
+ */
+function dropStaleVsix(): void {
+  const vsix = join(OUTPUT, 'kernel-lens.vsix');
+  if (!existsSync(vsix)) return;
+  const bundles = ['callGraph.js', 'callGraph.css'].map((f) =>
+    statSync(join(packageRoot(), 'dist', 'webview', f)),
+  );
+  if (bundles.some((b) => b.mtimeMs > statSync(vsix).mtimeMs)) rmSync(vsix, { force: true });
+}
+
+/** The call-graph page inside the webview's two iframes. */
+function graphFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** The editor group whose active tab is `fileName`, and the line number at its cursor. */
+async function cursorLineIn(page: Page, fileName: string): Promise<number> {
+  const group = page.locator('.editor-group-container', {
+    has: page.locator('.tab.active', { hasText: fileName }),
+  });
+  await group.first().waitFor({ timeout: 30_000 });
+  const active = group.first().locator('.margin-view-overlays .active-line-number');
+  await active.first().waitFor({ timeout: 30_000 });
+  return Number((await active.first().innerText()).trim());
+}
+
+void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, () => {
+  let session: Session;
+  let frame: FrameLocator;
+  before(async () => {
+    dropStaleVsix();
+    session = await openSession('call-graph');
+    const { page } = session;
+    await runCommand(page, 'Kernel Lens: Open Embedded Linux 6.1 Sources');
+    await page.waitForURL(/workspace=/, { timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await statusItem(page, /Kernel Lens: Linux 6\.1\.\d+ indexed/).waitFor({ timeout: 90_000 });
+    frame = graphFrame(page);
+  });
+  after(async () => {
+    await session?.close();
+  });
+
+  void it('shows the graph of connect() from the command, the path of interest drawn', async () => {
+    const { page } = session;
+    await runCommand(page, 'Kernel Lens: Show Call Graph');
+    const row = page.locator('.quick-input-list .monaco-list-row', {
+      hasText: 'connect(): start the handshake',
+    });
+    await row.first().waitFor({ timeout: 30_000 });
+    await row.first().click();
+    const node = frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"]`);
+    await node.waitFor({ timeout: 60_000 });
+    for (const name of ['SYSCALL_DEFINE3(connect)', '__sys_connect_file', 'inet_stream_connect']) {
+      await frame.locator('g.node', { hasText: name }).first().waitFor({ timeout: 10_000 });
+    }
+    assert.match(await frame.locator('.status').innerText(), /\d+ of \d+ functions shown/);
+    assert.equal(
+      await frame.locator('g.node.entry .name').textContent(),
+      'SYSCALL_DEFINE3(connect)',
+    );
+    await session.shot('call-graph-connect');
+  });
+
+  void it('labels the indirect edge to tcp_v4_connect via tcp_prot.connect, dashed', async () => {
+    const edge = frame.locator(`g.edge.indirect[data-to="${TCP_V4_CONNECT}"]`);
+    assert.equal(await edge.count(), 1);
+    assert.equal(await edge.locator('.edge-label text').textContent(), 'via tcp_prot.connect');
+    const dash = await edge
+      .locator('path.line')
+      .evaluate((p) =>
+        (globalThis as unknown as PageGlobals)
+          .getComputedStyle(p)
+          .getPropertyValue('stroke-dasharray'),
+      );
+    assert.notEqual(dash, 'none');
+    // A direct call is drawn solid.
+    const direct = frame.locator('g.edge:not(.indirect) path.line').first();
+    assert.equal(
+      await direct.evaluate((p) =>
+        (globalThis as unknown as PageGlobals)
+          .getComputedStyle(p)
+          .getPropertyValue('stroke-dasharray'),
+      ),
+      'none',
+    );
+    const upper = frame.locator(
+      'g.edge.indirect[data-to$="#inet_stream_connect"] .edge-label text',
+    );
+    assert.equal(await upper.textContent(), 'via inet_stream_ops.connect');
+  });
+
+  void it('opens net/ipv4/tcp_ipv4.c at tcp_v4_connect when the node is clicked', async () => {
+    const { page } = session;
+    await frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"]`).click();
+    const line = await cursorLineIn(page, 'tcp_ipv4.c');
+    assert.equal(line, lineOf('net/ipv4/tcp_ipv4.c', /^int tcp_v4_connect\(/));
+    await page
+      .locator('.editor-group-container .view-line', {
+        hasText: 'int tcp_v4_connect(struct sock *sk',
+      })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    // Beside the graph: the panel keeps its own group.
+    assert.equal(await page.locator('.editor-group-container').count(), 2);
+    await session.shot('call-graph-open-definition');
+  });
+
+  void it('opens the initializer line when the indirect edge is clicked', async () => {
+    const { page } = session;
+    await frame.locator(`g.edge.indirect[data-to="${TCP_V4_CONNECT}"] .edge-label`).click();
+    await page.waitForFunction(
+      (want) =>
+        [
+          ...(globalThis as unknown as PageGlobals).document.querySelectorAll(
+            '.editor-group-container .active-line-number',
+          ),
+        ].some((e) => e.textContent?.trim() === String(want)),
+      lineOf('net/ipv4/tcp_ipv4.c', /\.connect\s*=\s*tcp_v4_connect/),
+      { timeout: 30_000 },
+    );
+    assert.equal(
+      await cursorLineIn(page, 'tcp_ipv4.c'),
+      lineOf('net/ipv4/tcp_ipv4.c', /\.connect\s*=\s*tcp_v4_connect/),
+    );
+  });
+
+  void it('moves between nodes with the keyboard and opens with Enter', async () => {
+    const { page } = session;
+    const entry = frame.locator('g.node.entry');
+    await entry.focus();
+    await entry.press('ArrowDown');
+    const focused = () =>
+      frame
+        .locator('body')
+        .evaluate((b) => b.ownerDocument.activeElement?.getAttribute('data-node'));
+    assert.equal(await focused(), 'net/socket.c#__sys_connect');
+    await frame.locator('g.node[data-node="net/socket.c#__sys_connect"]').press('ArrowUp');
+    assert.equal(await focused(), 'net/socket.c#SYSCALL_DEFINE3(connect)');
+    await frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"]`).focus();
+    await frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"]`).press('Enter');
+    assert.equal(
+      await cursorLineIn(page, 'tcp_ipv4.c'),
+      lineOf('net/ipv4/tcp_ipv4.c', /^int tcp_v4_connect\(/),
+    );
+  });
+
+  void it('expands a collapsed function and finds one by search', async () => {
+    const tcpConnect = frame.locator('g.node[data-node="net/ipv4/tcp_output.c#tcp_connect"]');
+    assert.equal(await tcpConnect.count(), 0);
+    // tcp_v4_connect ends the path, so its callees start hidden: its toggle says +N.
+    const toggle = frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"] g.toggle`);
+    assert.match((await toggle.textContent()) ?? '', /\+\d+$/);
+    await toggle.click();
+    await tcpConnect.waitFor({ timeout: 30_000 });
+    await frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"] g.toggle.open`).click();
+    await tcpConnect.waitFor({ state: 'detached', timeout: 30_000 });
+    const search = frame.locator('#search');
+    await search.fill('tcp_connect');
+    await search.press('Enter');
+    await tcpConnect.waitFor({ timeout: 30_000 });
+    assert.match((await tcpConnect.getAttribute('class')) ?? '', /\bselected\b/);
+    assert.match((await tcpConnect.getAttribute('class')) ?? '', /\bmatch\b/);
+    await session.shot('call-graph-search');
+  });
+
+  void it('shows every candidate of sock->ops->connect with the toggle', async () => {
+    const dgram = frame.locator('g.node', { hasText: 'inet_dgram_connect' });
+    assert.equal(await dgram.count(), 0);
+    await frame.locator('#all-candidates').check();
+    await dgram.first().waitFor({ timeout: 60_000 });
+    await frame.locator('#all-candidates').uncheck();
+    await dgram.first().waitFor({ state: 'detached', timeout: 60_000 });
+  });
+
+  void it('lists the same calls in the side-bar call tree', async () => {
+    const { page } = session;
+    const header = page.locator('.pane-header', { hasText: 'Call Tree' });
+    await header.waitFor({ timeout: 30_000 });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const rows = page.locator('.pane-body .monaco-list-row');
+    await rows.filter({ hasText: 'SYSCALL_DEFINE3(connect)' }).first().waitFor({ timeout: 30_000 });
+    await rows.filter({ hasText: '__sys_connect' }).first().waitFor({ timeout: 30_000 });
+    await session.shot('call-graph-tree');
+  });
+
+  void it('exports the drawn graph as Mermaid text', async () => {
+    const { page } = session;
+    await frame.locator('#export-mermaid').click();
+    const line = page.locator('.editor-group-container .view-line', { hasText: 'flowchart TD' });
+    await line.first().waitFor({ timeout: 30_000 });
+    // The edges are further down than the editor shows: find the indirect one.
+    await line.first().click();
+    await page.keyboard.press('Control+F');
+    await page
+      .locator('.find-widget textarea, .find-widget input')
+      .first()
+      .fill('via tcp_prot.connect');
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.editor-group-container .view-line', {
+        // Monaco renders spaces as no-break spaces.
+        hasText: /-\.->\|"via[\s\u00a0]tcp_prot\.connect"\|/,
+      })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await session.shot('call-graph-mermaid');
+    await page.keyboard.press('Escape');
+  });
+
+  void it('exports the drawn graph as a standalone SVG file', async () => {
+    const { page } = session;
+    const target = join(session.profile.home, 'call-graph-connect.svg');
+    rmSync(target, { force: true });
+    await frame.locator('#export-svg').click();
+    // code-server's save dialog is VS Code's simple file dialog: a quick input holding the
+    // proposed path (the home folder here: the embedded sources belong to the extension).
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 30_000 });
+    await page.waitForFunction(
+      (want) =>
+        (globalThis as unknown as PageGlobals).document.querySelector('.quick-input-widget input')
+          ?.value === want,
+      target,
+      { timeout: 30_000 },
+    );
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notification-toast', { hasText: 'Call graph saved to' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.ok((await toast.innerText()).includes(target), await toast.innerText());
+    const svg = readFileSync(target, 'utf8');
+    assert.match(svg, /^<\?xml/);
+    assert.ok(svg.includes('>via tcp_prot.connect</text>'));
+    assert.ok(svg.includes('>tcp_v4_connect</text>'));
+    // Colours are resolved: the file renders outside VS Code.
+    assert.ok(!svg.includes('var(--vscode'));
+    assert.match(svg, /stroke-dasharray="6(px)?,? 4(px)?"/);
+  });
+
+  void it('zooms: Fit brings the drawing into the panel, + enlarges it', async () => {
+    const svg = frame.locator('svg.graph');
+    const size = async () => Number(await svg.getAttribute('width'));
+    const area = await frame.locator('.graph-area').evaluate((a) => a.clientWidth);
+    await frame.locator('#zoom-fit').click();
+    const fitted = await size();
+    assert.ok(fitted <= area, `${fitted} <= ${area}`);
+    await frame.locator('#zoom-in').click();
+    assert.ok(Math.abs((await size()) - fitted * 1.25) < 1);
+  });
+
+  void it('comes back with the same view after the window reloads', async () => {
+    const { page } = session;
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await statusItem(page, /Kernel Lens: Linux 6\.1\.\d+ indexed/).waitFor({ timeout: 90_000 });
+    const restored = graphFrame(page);
+    // The search's reveal of tcp_connect was part of the saved view.
+    await restored
+      .locator('g.node[data-node="net/ipv4/tcp_output.c#tcp_connect"]')
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await restored.locator('#search').inputValue(), 'tcp_connect');
+    await session.shot('call-graph-restored');
+  });
+});
