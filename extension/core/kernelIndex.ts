@@ -6,6 +6,7 @@
  * Nothing is parsed until a question needs it, so a question about `connect` on a whole tree
  * parses a few hundred files, not 45,000.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -437,8 +438,23 @@ export class KernelIndex {
     return this.filesContainingAny([needle]);
   }
 
-  /** Files that contain at least one of the needles; each file is read once. */
+  /**
+   * Files that contain at least one of the needles. ripgrep, when installed, searches a
+   * whole tree on every core in a fraction of the time a read of 1.1 GB takes here; without
+   * it each file is read once in this thread. Unsaved editor contents count, not the disk.
+   */
   filesContainingAny(needles: readonly string[]): string[] {
+    const fromRipgrep = ripgrepFiles(this.root, needles);
+    if (fromRipgrep) {
+      // ripgrep answers in whatever order its threads finish: back to the index's order.
+      const onDisk = fromRipgrep
+        .filter((f) => this.fileIds.has(f) && !this.overlays.has(f))
+        .sort((a, b) => this.fileIds.get(a)! - this.fileIds.get(b)!);
+      const inOverlays = [...this.overlays].filter(([, text]) =>
+        needles.some((n) => text.includes(n)),
+      );
+      return [...onDisk, ...inOverlays.map(([f]) => f)];
+    }
     const bytes = needles.map((n) => Buffer.from(n, 'latin1'));
     const out: string[] = [];
     for (const file of this.files) {
@@ -456,6 +472,34 @@ export class KernelIndex {
     }
     return out;
   }
+}
+
+/**
+ * `rg -l -F` over the tree's C files: relative paths containing any needle, or undefined when
+ * ripgrep is not installed or fails (the caller then searches by itself).
+ */
+function ripgrepFiles(root: string, needles: readonly string[]): string[] | undefined {
+  const args = [
+    '-l',
+    '-F',
+    '--no-ignore',
+    '--no-messages',
+    '--no-config',
+    '-g',
+    '*.c',
+    '-g',
+    '*.h',
+  ];
+  for (const n of needles) args.push('-e', n);
+  args.push('.');
+  const r = spawnSync('rg', args, { cwd: root, encoding: 'latin1', maxBuffer: 256 << 20 });
+  // rg exits 1 when nothing matched, 2 on errors (some unreadable file: results still good).
+  if (r.error || r.status === null || r.status > 2 || (r.status === 2 && !r.stdout))
+    return undefined;
+  return r.stdout
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => (l.startsWith('./') ? l.slice(2) : l));
 }
 
 /** Files per worker below which threads cost more than they save (the embedded set). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the benchmark use. Installs only what is missing.
 set -euo pipefail
-want=(universal-ctags:ctags cscope:cscope xz-utils:xz dpkg:dpkg-deb time:/usr/bin/time)
+want=(universal-ctags:ctags cscope:cscope xz-utils:xz dpkg:dpkg-deb time:/usr/bin/time ripgrep:rg)
 missing=()
 for pair in "${want[@]}"; do
   pkg=${pair%%:*} cmd=${pair##*:}
