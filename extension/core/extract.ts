@@ -233,19 +233,22 @@ export function exprFact(node: Node | null, depth = 0, keepText = false): ExprFa
  * an ERROR `struct` and an identifier; put the type back together.
  */
 function mergeTypeArguments(args: ExprFact[]): ExprFact[] {
+  const textOf = (e: ExprFact | undefined): string | undefined =>
+    e?.k === 'id' ? e.n : e?.k === 'other' ? e.s : undefined;
   const out: ExprFact[] = [];
   for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const next = args[i + 1];
+    const keyword = textOf(args[i]);
+    const name = textOf(args[i + 1]);
+    // Recovery splits it either way: ERROR `struct` + identifier, or `struct` + ERROR name.
     if (
-      a.k === 'other' &&
-      a.s &&
-      /^(?:const\s+)?(?:struct|union|enum)$/.test(a.s) &&
-      next?.k === 'id'
+      keyword &&
+      /^(?:const\s+)?(?:struct|union|enum)$/.test(keyword) &&
+      name &&
+      /^\w+$/.test(name)
     ) {
-      out.push({ k: 'other', s: `${a.s} ${next.n}` });
+      out.push({ k: 'other', s: `${keyword} ${name}` });
       i++;
-    } else out.push(a);
+    } else out.push(args[i]!);
   }
   return out;
 }
