@@ -348,7 +348,7 @@ async function render(focus = false): Promise<void> {
 
 /** Scales the drawing (its viewBox stays; width and height follow the zoom). */
 function setZoom(value: number): void {
-  zoom = Math.max(0.2, Math.min(3, value));
+  zoom = Math.max(0.1, Math.min(3, value));
   applyZoom();
   save();
 }
