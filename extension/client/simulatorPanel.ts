@@ -185,6 +185,11 @@ export class SimulatorPanel implements vscode.Disposable {
   private run: RunView | undefined;
   private step = 0;
   private rootUri: vscode.Uri | undefined;
+  /** The step the page shows now, and whether a highlight is under way. */
+  private wantedStep = 0;
+  private highlighting = false;
+  /** The documents of the current run's files, loaded ahead (see warm()). */
+  private warmed: vscode.TextDocument[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
@@ -327,6 +332,7 @@ export class SimulatorPanel implements vscode.Disposable {
         : { noLookupReason: vscode.l10n.t('The language server is not running.') }),
     });
     this.run = run;
+    void this.warm(run);
     this.host.log.info(
       `simulator: ${request.scenario} (Linux ${version.text} rules, seed ${request.seed}): ${run.steps.length} steps, ${run.unresolved.length} code points unresolved, in ${Date.now() - started} ms`,
     );
@@ -345,7 +351,30 @@ export class SimulatorPanel implements vscode.Disposable {
     this.host.stack.show(step.frames, `${title}: ${step.host} ${step.kind}`);
     const line = [...step.frames].reverse().find((f) => f.file && f.line);
     const uri = line?.file ? this.uriOf(line.file) : undefined;
+    this.wantedStep = index;
     if (!line?.line || !uri) return;
+    // One highlight at a time: steps that arrive while a file opens (a held key, fast play)
+    // are skipped, and the latest one is shown when the editor is free.
+    if (this.highlighting) return;
+    this.highlighting = true;
+    try {
+      const at = { function: line.function, file: line.file ?? '', line: line.line };
+      await this.highlight(run, index, at, uri, received);
+    } finally {
+      this.highlighting = false;
+    }
+    const wanted = this.wantedStep;
+    if (wanted !== index && this.run === run) await this.showStep(run.runId, wanted);
+  }
+
+  private async highlight(
+    run: RunView,
+    index: number,
+    line: { function: string; file: string; line: number },
+    uri: vscode.Uri,
+    received: number,
+  ): Promise<void> {
+    if (this.run !== run) return;
     await this.host.highlighter.show(
       {
         uri,
@@ -356,6 +385,24 @@ export class SimulatorPanel implements vscode.Disposable {
     );
     this.host.log.info(
       `simulator: step ${index + 1} → ${line.file}:${line.line} highlighted ${(performance.now() - received).toFixed(1)} ms after the page's message`,
+    );
+  }
+
+  /**
+   * Loads every file the run's frames name, so that showing one on a step only swaps the
+   * editor's model: opening a file the window has not loaded yet costs a read through the
+   * remote file system and a first tokenization (0.3-1 s in code-server on a loaded machine),
+   * which would otherwise land on the step that first needs it.
+   */
+  private async warm(run: RunView): Promise<void> {
+    const files = new Set<string>();
+    for (const s of run.steps) for (const f of s.frames) if (f.file) files.add(f.file);
+    const started = Date.now();
+    const uris = [...files].flatMap((f) => this.uriOf(f) ?? []);
+    const opened = await Promise.allSettled(uris.map((u) => vscode.workspace.openTextDocument(u)));
+    this.warmed = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    this.host.log.info(
+      `simulator: ${this.warmed.length} of ${uris.length} files of the run loaded in ${Date.now() - started} ms`,
     );
   }
 

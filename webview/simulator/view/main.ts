@@ -24,6 +24,7 @@ import {
   explanationView,
   fmt,
   headerView,
+  moveSequence,
   sequenceDiagram,
   socketsView,
   syscallsView,
@@ -100,13 +101,30 @@ function load(next: RunView, at: number): void {
   go(at);
 }
 
-/** Shows step `index`: the host is told first, so the line beside moves while this draws. */
+let frameRequested = false;
+/** The run and seq/ack mode the drawn diagram shows. */
+let drawnFor: RunView | undefined;
+let drawnRelative = relative;
+
+/**
+ * Shows step `index`. The host is told first and the page draws in the next animation frame,
+ * so the message leaves before the drawing work, and steps faster than frames (holding a key,
+ * fast play) draw once per frame.
+ */
 function go(index: number): void {
   if (!run) return;
   step = clampStep(run, index);
   post({ type: 'sim/step', runId: run.runId, index: step });
+  // When the page asked for this step (wall clock): the start of "step -> highlighted line",
+  // which the end-to-end test reads.
+  document.body.dataset['stepAt'] = `${step}@${Date.now()}`;
   save();
-  renderStep();
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    renderStep();
+  });
 }
 
 function control(action: ControlAction): void {
@@ -402,9 +420,18 @@ function renderStep(): void {
   const current = run.steps[step]!;
   ui.jump.value = String(step + 1);
   fill(ui.count, ` / ${run.steps.length}`);
-  const scroll = ui.diagram.scrollTop;
-  fill(ui.diagram, sequenceDiagram(run, derived, step, o, go));
-  ui.diagram.scrollTop = scroll;
+  // The diagram is drawn once per run (and when seq/ack switch between relative and
+  // absolute); a step only moves its highlight.
+  const drawn = ui.diagram.firstElementChild;
+  if (drawn instanceof SVGSVGElement && drawnFor === run && drawnRelative === relative) {
+    moveSequence(drawn, step);
+  } else {
+    const scroll = ui.diagram.scrollTop;
+    fill(ui.diagram, sequenceDiagram(run, derived, step, o, go));
+    ui.diagram.scrollTop = scroll;
+    drawnFor = run;
+    drawnRelative = relative;
+  }
   const row = ui.diagram.querySelector('rect.row.current');
   if (row instanceof SVGGraphicsElement) {
     const y = row.getBBox().y;

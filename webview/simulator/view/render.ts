@@ -72,7 +72,13 @@ export function sequenceDiagram(
       root.appendChild(
         svg(
           'circle',
-          { class: `dot ${s.kind}${i > index ? ' future' : ''}`, cx: x, cy: rowY(layout, i), r: 3 },
+          {
+            class: `dot ${s.kind}${i > index ? ' future' : ''}`,
+            'data-step': i,
+            cx: x,
+            cy: rowY(layout, i),
+            r: 3,
+          },
           svg('title', {}, s.text),
         ),
       );
@@ -99,7 +105,7 @@ export function sequenceDiagram(
     const label = `[${a.segment.flags}] seq ${seq}${ack !== null ? ` ack ${ack}` : ''}${
       a.segment.len ? ` len ${a.segment.len}` : ''
     }`;
-    const g = svg('g', { class: cls, 'data-send': a.send });
+    const g = svg('g', { class: cls, 'data-send': a.send, 'data-end': a.end ?? '' });
     g.appendChild(svg('line', { x1, y1, x2, y2 }));
     const dir = Math.sign(x2 - x1) || 1;
     g.appendChild(
@@ -123,6 +129,25 @@ export function sequenceDiagram(
     root.appendChild(g);
   }
   return root;
+}
+
+/**
+ * Moves a drawn diagram to another step without drawing it again: the current row, the
+ * dimmed future, the arrows of the step. Cheap, so a step costs the page little.
+ */
+export function moveSequence(root: SVGSVGElement, index: number): void {
+  for (const row of Array.from(root.querySelectorAll('rect.row'))) {
+    row.classList.toggle('current', Number(row.getAttribute('data-step')) === index);
+  }
+  for (const dot of Array.from(root.querySelectorAll('circle.dot'))) {
+    dot.classList.toggle('future', Number(dot.getAttribute('data-step')) > index);
+  }
+  for (const g of Array.from(root.querySelectorAll('g.arrow'))) {
+    const send = Number(g.getAttribute('data-send'));
+    const end = g.getAttribute('data-end');
+    g.classList.toggle('future', send > index);
+    g.classList.toggle('current', send === index || (end !== '' && Number(end) === index));
+  }
 }
 
 // --- explanation and kernel line

@@ -1,0 +1,341 @@
+/**
+ * The handshake simulator in a real VS Code (code-server 4.100.3, English) on the embedded
+ * Linux 6.1 sources: open it on the normal scenario, step to the server's SYN-ACK, check the
+ * header view (SYN and ACK set, ack = client ISN + 1) and that the editor beside shows the
+ * anchor's file with that anchor's line highlighted (the line computed here with
+ * resolveAnchor on the same tree), step back to the previous step's line, and run the refused
+ * scenario to its ECONNREFUSED. Measures step -> highlighted line and writes the figures to
+ * test-output/e2e/simulator-latency.json. Screenshots in test-output/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FrameLocator, Page } from 'playwright-core';
+import { resolveAnchor } from '../../extension/core/anchors';
+import { KernelIndex } from '../../extension/core/kernelIndex';
+import { indexCacheDir, packageRoot } from '../../extension/kernelSources/paths';
+import type { FrameView, RunView } from '../../extension/protocol/simulatorWebview';
+import { buildRun } from '../../extension/simulatorHost/runView';
+import { parseKernelVersion } from '../../webview/simulator/engine/index';
+import { OUTPUT, openSession, runCommand, statusItem, type Session } from './harness';
+import { openFile } from './navigationSteps';
+
+/**
+ * The harness repackages the .vsix when the client, server or manifest changed; the webview
+ * bundle is not among its inputs, so a package older than the simulator page is removed.
+ */
+function dropStaleVsix(): void {
+  const vsix = join(OUTPUT, 'kernel-lens.vsix');
+  if (!existsSync(vsix)) return;
+  const bundles = ['simulator.js', 'simulator.css'].map((f) =>
+    statSync(join(packageRoot(), 'dist', 'webview', f)),
+  );
+  if (bundles.some((b) => b.mtimeMs > statSync(vsix).mtimeMs)) rmSync(vsix, { force: true });
+}
+
+/** The active tab of an editor group showing `file` (by its exact base name). */
+function activeFileTab(page: Page, file: string) {
+  const name = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return page
+    .locator('.tabs-container .tab.active', { hasText: new RegExp(`(^|\\W)${name}(\\W|$)`) })
+    .first();
+}
+
+/** The simulator page inside the webview's two iframes. */
+function simFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** The line the simulator should highlight at a step: its innermost resolved frame. */
+function innermost(run: RunView, index: number): FrameView {
+  const f = [...run.steps[index]!.frames].reverse().find((x) => x.file && x.line);
+  assert.ok(f, `step ${index + 1} has a resolved frame`);
+  return f;
+}
+
+/**
+ * Watches the editors for the step highlight (an extension decoration: a `ced-*` class in
+ * .view-overlays) and records, with the time, the line number the gutter shows beside it,
+ * whenever the decoration moves or changes (each step's label makes a new class).
+ */
+async function watchHighlight(page: Page): Promise<void> {
+  // Browser-side code, as text: the test project has no DOM types.
+  await page.evaluate(`(() => {
+    window.__klMarks = [];
+    const read = () => {
+      const cdr = document.querySelector('.view-overlays .cdr[class*="ced-"]');
+      const row = cdr && cdr.parentElement;
+      const editor = cdr && cdr.closest('.monaco-editor');
+      if (!row || !editor) return undefined;
+      const top = row.style.top;
+      const margin = Array.from(editor.querySelectorAll('.margin-view-overlays > div')).find(
+        (d) => d.style.top === top,
+      );
+      const numbers = margin && margin.querySelector('.line-numbers');
+      // The step's label is an inline decoration on the same line, with a class of its own.
+      const view = Array.from(editor.querySelectorAll('.view-lines > .view-line')).find(
+        (d) => d.style.top === top,
+      );
+      const label = view && view.querySelector('[class*="ced-"]');
+      return {
+        t: Date.now(),
+        line: Number(numbers ? numbers.textContent.trim() : 0),
+        cls: cdr.className + ' ' + (label ? label.className : ''),
+      };
+    };
+    let last = '';
+    new MutationObserver(() => {
+      const m = read();
+      const key = m ? m.cls + '@' + m.line : '';
+      if (m && key !== last && m.line > 0) {
+        last = key;
+        window.__klMarks.push(m);
+      }
+    }).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['class', 'style'],
+    });
+  })()`);
+}
+
+interface Mark {
+  t: number; // Date.now() in the page
+  line: number; // the gutter's line number beside the highlight
+  cls: string;
+}
+
+async function marks(page: Page): Promise<Mark[]> {
+  return (await page.evaluate('window.__klMarks')) as Mark[];
+}
+
+/** Waits until a highlight newer than the first `seen` marks sits on `line`. */
+async function highlightOn(page: Page, seen: number, line: number): Promise<void> {
+  await page.waitForFunction(
+    `(() => { const m = window.__klMarks; return m.length > ${seen} && m[m.length - 1].line === ${line}; })()`,
+    undefined,
+    { timeout: 30_000 },
+  );
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+void describe(
+  'handshake simulator beside the source in VS Code (en, embedded 6.1)',
+  { timeout: 420_000 },
+  () => {
+    let session: Session;
+    let frame: FrameLocator;
+    let normal: RunView;
+    let index: KernelIndex;
+    /**
+     * Per step: from the page taking the step to the highlighted line (ms), from the key press
+     * sent by the test (fromKey), and whether the step moved to another file.
+     */
+    const latencies: { ms: number; fromKey: number; otherFile: boolean }[] = [];
+
+    /**
+     * Presses → in the page to go to step `i` (0-based), waits for the highlight on the line
+     * the expected run gives for it (a new decoration: each step's label is new), and records
+     * the time from the key press to that highlight.
+     */
+    async function stepForward(i: number): Promise<void> {
+      const { page } = session;
+      const before = (await marks(page)).length;
+      const t0 = Date.now();
+      await frame.locator('body').press('ArrowRight');
+      const expected = innermost(normal, i);
+      await highlightOn(page, before, expected.line!);
+      const all = await marks(page);
+      const shown = all[all.length - 1]!.t;
+      // When the page took the step (its own record, same wall clock): without the time
+      // Playwright needs to deliver the key into the nested webview frames.
+      const [at, stepAt] = ((await frame.locator('body').getAttribute('data-step-at')) ?? '').split(
+        '@',
+      );
+      assert.equal(Number(at), i);
+      latencies.push({
+        ms: shown - Number(stepAt),
+        fromKey: shown - t0,
+        otherFile: innermost(normal, i - 1).file !== expected.file,
+      });
+      assert.equal(await frame.locator('#jump').inputValue(), String(i + 1));
+    }
+
+    before(async () => {
+      dropStaleVsix();
+      session = await openSession('simulator-en');
+      const { page } = session;
+      const root = join(session.extensionDir, 'kernel-snippets', 'linux-6.1');
+      const workspace = join(session.extensionDir, 'kernel-snippets', 'linux-6.1.code-workspace');
+      await page.goto(`${session.codeServer.url}/?workspace=${encodeURIComponent(workspace)}`);
+      await statusItem(page, /Kernel Lens: Linux 6\.1\.\d+ indexed/).waitFor({ timeout: 120_000 });
+      // The expected run: the same engine and data, each anchor resolved with resolveAnchor on
+      // the same tree the extension reads (the installed copy of the embedded sources).
+      index = await KernelIndex.open(root, { cacheDir: indexCacheDir(), log: () => undefined });
+      const version = parseKernelVersion(index.version!.text);
+      normal = await buildRun({ scenario: 'normal', params: {}, seed: 1, drops: [] }, 1, {
+        version,
+        tree: { version: index.version!.text, source: 'embedded' },
+        displayLanguage: 'en',
+        lookup: async (a) => {
+          const r = await resolveAnchor(index, a);
+          return r.ok ? { file: r.file, line: r.line } : { reason: r.reason };
+        },
+      });
+      assert.deepEqual(normal.unresolved, []);
+      frame = simFrame(page);
+    });
+    after(async () => {
+      index?.dispose();
+      await session?.close();
+    });
+
+    void it('opens on the normal scenario and highlights the first step’s line beside it', async () => {
+      const { page } = session;
+      await openFile(page, 'net/socket.c');
+      await watchHighlight(page);
+      await runCommand(page, 'Kernel Lens: Open Handshake Simulator');
+      await frame
+        .locator('#status', { hasText: 'Handshake, 5 bytes, close' })
+        .waitFor({ timeout: 90_000 });
+      await frame.locator('#explanation-text').waitFor();
+      const first = innermost(normal, 0);
+      await activeFileTab(page, first.file!).waitFor({ timeout: 30_000 });
+      await highlightOn(page, 0, first.line!);
+      await session.shot('simulator-normal-step1');
+    });
+
+    void it('steps to the server’s SYN-ACK: SYN and ACK set, ack = client ISN + 1, its anchor’s line highlighted', async () => {
+      const { page } = session;
+      const synIndex = normal.steps.findIndex((s) => s.kind === 'send' && s.segment?.flags === 'S');
+      const synackIndex = normal.steps.findIndex(
+        (s) => s.kind === 'send' && s.host === 'server' && s.segment?.flags === 'S.',
+      );
+      assert.ok(synIndex > 0 && synackIndex > synIndex);
+      let clientIsn: number | undefined;
+      for (let i = 1; i <= synackIndex; i++) {
+        await stepForward(i);
+        if (i === synIndex) {
+          clientIsn = Number(
+            await frame.locator('#tcp-header td[data-field="Sequence Number"] .value').innerText(),
+          );
+        }
+      }
+      assert.equal(clientIsn, normal.steps[synIndex]!.segment!.seq);
+
+      // The header view: the SYN-ACK's flags and its acknowledgment of the client's ISN + 1.
+      const header = frame.locator('#tcp-header');
+      assert.match(
+        (await header.locator('td[data-field="SYN"]').getAttribute('class')) ?? '',
+        /\bset\b/,
+      );
+      assert.match(
+        (await header.locator('td[data-field="ACK"]').getAttribute('class')) ?? '',
+        /\bset\b/,
+      );
+      assert.doesNotMatch(
+        (await header.locator('td[data-field="RST"]').getAttribute('class')) ?? '',
+        /\bset\b/,
+      );
+      const ack = Number(
+        await header.locator('td[data-field="Acknowledgment Number"] .value').innerText(),
+      );
+      assert.equal(ack, (clientIsn! + 1) >>> 0);
+      assert.match(await frame.locator('#header-summary').innerText(), /\[S\.\] seq 0 ack 1/);
+
+      // The editor beside: the anchor's file, the anchor's line in that tree highlighted.
+      const expected = innermost(normal, synackIndex);
+      await activeFileTab(page, expected.file!).waitFor();
+      const last = (await marks(page)).at(-1)!;
+      assert.equal(last.line, expected.line);
+      // The simulator kept the focus: the keyboard still drives the page.
+      assert.equal(
+        await page.evaluate('document.activeElement && document.activeElement.tagName'),
+        'IFRAME',
+        'the focus stays in the simulator webview',
+      );
+      await session.shot('simulator-normal-synack');
+    });
+
+    void it('steps back: the highlight returns to the previous step’s line', async () => {
+      const { page } = session;
+      const synackIndex = normal.steps.findIndex(
+        (s) => s.kind === 'send' && s.host === 'server' && s.segment?.flags === 'S.',
+      );
+      const previous = innermost(normal, synackIndex - 1);
+      const before = (await marks(page)).length;
+      await frame.locator('body').press('ArrowLeft');
+      await highlightOn(page, before, previous.line!);
+      assert.equal(await frame.locator('#jump').inputValue(), String(synackIndex));
+      await activeFileTab(page, previous.file!).waitFor();
+      await session.shot('simulator-normal-step-back');
+    });
+
+    void it('every further step of the normal run highlights its own line, in its own file', async () => {
+      const { page } = session;
+      const synackIndex = normal.steps.findIndex(
+        (s) => s.kind === 'send' && s.host === 'server' && s.segment?.flags === 'S.',
+      );
+      for (let i = synackIndex; i < normal.steps.length; i++) {
+        await stepForward(i);
+        const f = innermost(normal, i);
+        await activeFileTab(page, f.file!).waitFor();
+      }
+      await session.shot('simulator-normal-last-step');
+    });
+
+    void it('the refused scenario: the client’s connect returns ECONNREFUSED', async () => {
+      await frame.locator('#scenario').selectOption('refused');
+      await frame
+        .locator('#status', { hasText: 'Connection refused' })
+        .waitFor({ timeout: 60_000 });
+      await frame.locator('body').press('End');
+      const connect = frame.locator('ol.calls[data-host="client"] li[data-call="connect"]');
+      await connect.filter({ hasText: 'ECONNREFUSED' }).waitFor({ timeout: 10_000 });
+      assert.match(
+        await connect.last().innerText(),
+        /connect\(fd=3, server:8080\)\s*= -1 ECONNREFUSED/,
+      );
+      assert.match((await connect.last().getAttribute('class')) ?? '', /\bfailed\b/);
+      await session.shot('simulator-refused');
+    });
+
+    void it('step to highlighted line: median latency', () => {
+      assert.ok(latencies.length >= 10, `measured ${latencies.length} steps`);
+      const all = median(latencies.map((l) => l.ms));
+      const sameFile = latencies.filter((l) => !l.otherFile).map((l) => l.ms);
+      const otherFile = latencies.filter((l) => l.otherFile).map((l) => l.ms);
+      // The figures depend on the machine's load (code-server, its extension host and the
+      // browser share it), so the load is written beside them.
+      const figures = {
+        medianMs: all,
+        fromKeyMedianMs: median(latencies.map((l) => l.fromKey)),
+        sameFileMedianMs: sameFile.length ? median(sameFile) : null,
+        otherFileMedianMs: otherFile.length ? median(otherFile) : null,
+        loadAverage: loadavg(),
+        cpus: cpus().length,
+        samples: latencies,
+      };
+      writeFileSync(
+        join(OUTPUT, 'simulator-latency.json'),
+        `${JSON.stringify(figures, null, 2)}\n`,
+      );
+      console.log(
+        `# step -> highlighted line: median ${all} ms over ${latencies.length} steps ` +
+          `(same file ${figures.sameFileMedianMs} ms, another file ${figures.otherFileMedianMs} ms; ` +
+          `from the key press ${figures.fromKeyMedianMs} ms; ` +
+          `load ${loadavg()
+            .map((l) => l.toFixed(1))
+            .join(' ')} on ${cpus().length} cpus)`,
+      );
+    });
+  },
+);
