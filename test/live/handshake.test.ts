@@ -6,7 +6,7 @@
 // Set-up (apt packages, the image and its symbols) is test/setup/tier-live.sh. Needs root
 // (apt, and the same cache as the set-up); skips with the reason otherwise.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { KernelIndex } from '../../extension/core/kernelIndex';
@@ -14,6 +14,12 @@ import { indexCacheDir } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
 import { groupAlive, processGone } from '../../extension/live/processes';
 import { runLive, type RunResult } from '../../extension/live/session';
+import { describeAgreement, matchToSimulation } from '../../extension/live/simMatch';
+import {
+  parseKernelVersion,
+  runScenario,
+  type ScenarioSpec,
+} from '../../webview/simulator/engine/index';
 import {
   checkOrder,
   describeStop,
@@ -203,6 +209,22 @@ void describe('live kernel: the five-syscall program under gdb', { skip: whyNot(
       }
     },
   );
+
+  void it("every stop of the handshake was predicted by the simulator's normal scenario", () => {
+    assert.ok(run, 'the run did not happen');
+    const file = join(ROOT, 'kernel-snippets', 'simulator', 'scenarios', 'normal.json');
+    const spec = JSON.parse(readFileSync(file, 'utf8')) as ScenarioSpec;
+    const steps = runScenario(spec, { version: parseKernelVersion('6.1'), seed: 1 }).steps;
+    const agreements = matchToSimulation(run.stops, steps);
+    const compared = agreements.filter((a) => a.role);
+    assert.ok(compared.length >= 12, 'the handshake stops have a side');
+    const missed = compared.filter((a) => !a.step);
+    assert.deepEqual(
+      missed.map((a) => `${describeStop(a.stop)}  ${describeAgreement(a)}`),
+      [],
+      'stops the model did not predict',
+    );
+  });
 
   void it('leaves no process behind', () => {
     assert.ok(run, 'the run did not happen');

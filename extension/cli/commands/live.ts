@@ -3,7 +3,10 @@
  * in QEMU under gdb and prints every stop: function, file:line, task, backtrace.
  *
  *   kernel-lens live [--mode handshake|refused|backlog] [--break FN ...] [--depth N] [--json]
- *                    [--trace FILE]
+ *                    [--trace FILE] [--compare]
+ *
+ * --compare matches each stop to the simulator's step that predicted it (the mode's scenario:
+ * normal, refused, accept-overflow) and says where none did.
  *   kernel-lens live --export DIR [--port N]   write qemu.sh, kernel-lens.gdb, .vscode/launch.json
  *
  * The first run fetches Debian's cloud image and its symbols (~310 MB, cached in
@@ -15,7 +18,10 @@ import { flag, intOption, listOption, stringOption, UsageError, type CliCommand 
 import { exportRun } from '../../live/exportRun';
 import { PROGRAM_COMM, PROGRAM_MODES, type ProgramMode } from '../../live/initramfs';
 import { gdbIndexCacheDir, prepareLive, runLive } from '../../live/session';
+import { describeAgreement, matchToSimulation, SCENARIO_OF_MODE } from '../../live/simMatch';
 import { describeStop, defaultFunctions, type Stop } from '../../live/stops';
+import { parseKernelVersion, runScenario } from '../../../webview/simulator/engine/index';
+import { loadScenario } from './sim';
 
 function modeOf(value: string | undefined): ProgramMode {
   const mode = value ?? 'handshake';
@@ -88,9 +94,32 @@ export const liveCommand: CliCommand = {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l.startsWith('kl-live:'));
+    const scenario = SCENARIO_OF_MODE[mode];
+    if (flag(args, 'compare') && !scenario)
+      log(`--compare: no simulator scenario models --mode ${mode}`);
+    const agreements =
+      flag(args, 'compare') && scenario
+        ? matchToSimulation(
+            result.stops,
+            runScenario(loadScenario(scenario), { version: parseKernelVersion('6.1'), seed: 1 })
+              .steps,
+          )
+        : undefined;
     if (json) {
-      console.log(JSON.stringify({ ...result, serial: undefined, program }, null, 2));
+      const simulation = agreements?.map((a) => ({
+        stop: a.stop.seq,
+        role: a.role ?? null,
+        step: a.step ? { index: a.step.index, host: a.step.host, kind: a.step.kind } : null,
+      }));
+      console.log(JSON.stringify({ ...result, serial: undefined, program, simulation }, null, 2));
     } else {
+      if (agreements) {
+        console.log(`\nagainst the simulator's "${scenario}" scenario:`);
+        for (const a of agreements) console.log(`${describeStop(a.stop)}  ${describeAgreement(a)}`);
+        const compared = agreements.filter((a) => a.role);
+        const predicted = compared.filter((a) => a.step).length;
+        console.log(`${predicted} of ${compared.length} compared stops predicted by the model`);
+      }
       console.log('');
       for (const line of program) console.log(`guest  ${line}`);
       const t = result.timings;

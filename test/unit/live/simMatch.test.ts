@@ -1,0 +1,117 @@
+// Real stops against the simulator's predictions: the stops as one live run saw them on this
+// machine, the steps from the simulator engine's own scenarios (normal, refused).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { packageRoot } from '../../../extension/kernelSources/paths';
+import { describeAgreement, matchToSimulation, rolesOf } from '../../../extension/live/simMatch';
+import type { Stop } from '../../../extension/live/stops';
+import {
+  parseKernelVersion,
+  runScenario,
+  type ScenarioSpec,
+  type SimStep,
+} from '../../../webview/simulator/engine/index';
+
+function simulate(name: string): SimStep[] {
+  const file = join(packageRoot(), 'kernel-snippets', 'simulator', 'scenarios', `${name}.json`);
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as ScenarioSpec;
+  return runScenario(spec, { version: parseKernelVersion('6.1'), seed: 1 }).steps;
+}
+
+let seq = 0;
+function stop(fn: string, pid: number, socketState?: string, segment?: string): Stop {
+  return {
+    seq: seq++,
+    function: fn,
+    breakpoint: 1,
+    frame: { level: 0, func: fn, addr: '0x1' },
+    backtrace: [],
+    task: { pid, comm: 'kl-live' },
+    ...(socketState ? { socketState } : {}),
+    ...(segment ? { segment } : {}),
+    pc: '1',
+    sp: '2',
+    ms: 1,
+  };
+}
+
+// The handshake mode as `kernel-lens live` printed it (server pid 81, client 82).
+const handshake = [
+  stop('__sys_socket', 81),
+  stop('__sys_bind', 81),
+  stop('__sys_listen', 81),
+  stop('__sys_accept4', 81),
+  stop('__sys_socket', 82),
+  stop('__sys_connect', 82),
+  stop('tcp_v4_connect', 82, 'CLOSE'),
+  stop('tcp_rcv_state_process', 82, 'LISTEN', 'SYN'),
+  stop('tcp_v4_conn_request', 82, 'LISTEN', 'SYN'),
+  stop('tcp_rcv_state_process', 82, 'SYN_SENT', 'SYN,ACK'),
+  stop('tcp_finish_connect', 82, 'SYN_SENT', 'SYN,ACK'),
+  stop('tcp_rcv_state_process', 14, 'SYN_RECV', 'ACK'),
+  stop('tcp_rcv_state_process', 14, 'FIN_WAIT1', 'FIN,ACK'),
+];
+
+void describe('matchToSimulation', () => {
+  void it('finds the step that predicted every stop of the handshake, per side', () => {
+    const steps = simulate('normal');
+    const agreements = matchToSimulation(handshake, steps);
+    const compared = agreements.filter((a) => a.role);
+    assert.equal(compared.length, 12, 'the FIN_WAIT1 stop has no side');
+    for (const a of compared) assert.ok(a.step, describeAgreement(a));
+    assert.deepEqual(
+      agreements.map((a) => a.role),
+      [
+        ...Array(4).fill('server'),
+        ...Array(3).fill('client'),
+        'server',
+        'server',
+        'client',
+        'client',
+        'server',
+        undefined,
+      ],
+    );
+    for (const a of compared) assert.ok(a.step!.host.startsWith(a.role!), describeAgreement(a));
+    const [, , , , , connect, v4connect, listenSyn, request, synSent, finish, child] = agreements;
+    assert.equal(connect!.step!.syscall?.call, 'connect');
+    // The state each stop saw is the one the predicting step leaves.
+    assert.equal(v4connect!.step!.state?.from, 'CLOSE');
+    assert.equal(listenSyn!.step!.state?.from, 'LISTEN');
+    assert.equal(child!.step!.state?.from, 'SYN_RECV');
+    assert.equal(child!.step!.state?.to, 'ESTABLISHED');
+    // Nested calls share the step whose stack holds both.
+    assert.equal(request!.step, listenSyn!.step);
+    assert.equal(finish!.step, synSent!.step);
+    assert.match(describeAgreement(agreements[12]!), /not compared/);
+  });
+
+  void it('says so when the model predicts no such stop', () => {
+    const refused = [
+      stop('__sys_socket', 81),
+      stop('__sys_connect', 81),
+      stop('tcp_v4_connect', 81, 'CLOSE'),
+      stop('tcp_rcv_state_process', 81, 'SYN_SENT', 'RST,ACK'),
+      stop('tcp_finish_connect', 81, 'SYN_SENT', 'SYN,ACK'),
+    ];
+    const agreements = matchToSimulation(refused, simulate('refused'));
+    assert.ok(agreements.slice(0, 4).every((a) => a.step));
+    assert.equal(agreements[4]!.step, undefined);
+    assert.match(describeAgreement(agreements[4]!), /no client step .* tcp_finish_connect/);
+  });
+});
+
+void describe('rolesOf', () => {
+  void it("gives socket() the role of its process's next call, one process being both sides", () => {
+    const one = [
+      stop('__sys_socket', 81),
+      stop('__sys_bind', 81),
+      stop('__sys_socket', 81),
+      stop('__sys_connect', 81),
+      stop('__sys_socket', 81),
+    ];
+    assert.deepEqual(rolesOf(one), ['server', 'server', 'client', 'client', undefined]);
+  });
+});
