@@ -42,7 +42,7 @@ function printStop(stop: Stop, depth: number): void {
 export const liveCommand: CliCommand = {
   name: 'live',
   usage:
-    'live [--mode handshake|refused|backlog] [--break FN] [--export DIR]   the test program on a real kernel under gdb',
+    'live [--mode handshake|refused|backlog] [--break FN] [--compare] [--export DIR]   the test program on a real kernel under gdb',
   async run(args) {
     const mode = modeOf(stringOption(args, 'mode'));
     const breaks = listOption(args, 'break');
