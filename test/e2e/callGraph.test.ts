@@ -286,6 +286,15 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
       .locator('g.node[data-node="net/ipv4/tcp_output.c#tcp_connect"]')
       .waitFor({ timeout: 60_000 });
     assert.equal(await restored.locator('#search').inputValue(), 'tcp_connect');
+    // ... selected, and scrolled into the panel's view.
+    const node = restored.locator('g.node.selected[data-node="net/ipv4/tcp_output.c#tcp_connect"]');
+    const box = await node.boundingBox();
+    const area = await restored.locator('.graph-area').boundingBox();
+    assert.ok(box && area);
+    assert.ok(
+      box.x >= area.x && box.x + box.width <= area.x + area.width + 1 && box.y >= area.y,
+      JSON.stringify({ box, area }),
+    );
     await session.shot('call-graph-restored');
   });
 

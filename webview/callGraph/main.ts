@@ -193,10 +193,10 @@ function buildToolbar(s: Strings): void {
   depthInput.addEventListener('change', () => {
     if (!query) return;
     const depth = Math.max(1, Math.min(MAX_DEPTH, Math.floor(Number(depthInput.value)) || 1));
-    void load({ ...query, depth }, expansion);
+    void load({ ...query, depth }, expansion, selected);
   });
   allCheckbox.addEventListener('change', () => {
-    if (query) void load({ ...query, allCandidates: allCheckbox.checked }, expansion);
+    if (query) void load({ ...query, allCandidates: allCheckbox.checked }, expansion, selected);
   });
   searchInput.addEventListener('input', () => {
     searchText = searchInput.value;
@@ -271,7 +271,7 @@ const format = (text: string, ...args: (string | number)[]) =>
 async function load(
   next: GraphQuery,
   keep?: ExpansionState,
-  restoredSelection?: string,
+  keepSelection?: string,
 ): Promise<void> {
   const s = strings;
   if (!s) return;
@@ -292,10 +292,14 @@ async function load(
   const choice = entries.find((c) => c.id === next.choice);
   pathIds = new Set(model.pathThrough(choice?.path ?? []));
   expansion = keep ?? model.expandPath(EMPTY_EXPANSION, [...pathIds]);
-  selected = restoredSelection && model.node(restoredSelection) ? restoredSelection : model.root;
+  selected = keepSelection && model.node(keepSelection) ? keepSelection : model.root;
   updateMatches();
   vscode.postMessage({ type: 'view/changed', query: next, title: choice?.label ?? next.entry });
   await render();
+  // A new or restored graph opens on the selection (the entry at first), not the top left.
+  if (generation === loadGeneration && selected) {
+    nodeElement(selected)?.scrollIntoView({ block: 'center', inline: 'center' });
+  }
 }
 
 /** What the drawing cap must keep: the path of interest, the selection and its callers. */
