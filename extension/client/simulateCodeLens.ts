@@ -21,7 +21,7 @@ export class SimulateCodeLens implements vscode.CodeLensProvider {
     return lensSites(document.getText(), this.functions()).map((site) => {
       const name = site.target.kind === 'syscall' ? `${site.target.name}()` : site.target.name;
       return new vscode.CodeLens(new vscode.Range(site.line, 0, site.line, 0), {
-        title: vscode.l10n.t('$(debug-start) Simulate'),
+        title: vscode.l10n.t('$(debug-start) Simulate {0}', name),
         tooltip: vscode.l10n.t(
           'Open the handshake simulator at the first step that runs {0}',
           name,

@@ -19,9 +19,11 @@ import { resolveCodePoint } from '../protocol/lsp';
 import {
   assertNever,
   isFromWebviewMessage,
+  isRunRequest,
   STRING_KEYS,
   type ControlAction,
   type FromWebviewMessage,
+  type Resume,
   type RunRequest,
   type RunView,
   type ScenarioChoice,
@@ -52,6 +54,9 @@ export const SIMULATOR_COMMANDS = {
   togglePlay: 'kernelLens.simulator.togglePlay',
   reset: 'kernelLens.simulator.reset',
 } as const;
+
+/** workspaceState: the last scenario, parameters and step shown (see `init.resume`). */
+const RESUME_KEY = 'kernelLens.simulator.resume';
 
 /** Context key: a simulator panel exists (the Kernel Stack view and keybindings follow it). */
 const OPEN_KEY = 'kernelLens.simulatorOpen';
@@ -262,12 +267,14 @@ export class SimulatorPanel implements vscode.Disposable {
         this.ready = true;
         const show = this.pendingShow;
         this.pendingShow = undefined;
+        const resume = this.host.context.workspaceState.get<Resume>(RESUME_KEY);
         this.post({
           type: 'init',
           strings: pageStrings(),
           scenarios: scenarioChoices(),
           language: vscode.env.language,
           ...(show ? { show } : {}),
+          ...(resume && isRunRequest(resume.request) ? { resume } : {}),
         });
         break;
       }
@@ -347,6 +354,8 @@ export class SimulatorPanel implements vscode.Disposable {
     if (!step) return;
     this.step = index;
     const received = performance.now();
+    const resume: Resume = { request: run.request, step: index, savedAt: Date.now() };
+    void this.host.context.workspaceState.update(RESUME_KEY, resume);
     const title = vscode.l10n.t('Step {0} of {1}', String(index + 1), String(run.steps.length));
     this.host.stack.show(step.frames, `${title}: ${step.host} ${step.kind}`);
     const line = [...step.frames].reverse().find((f) => f.file && f.line);

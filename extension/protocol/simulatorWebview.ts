@@ -168,6 +168,13 @@ export interface RunView {
   readonly unresolved: readonly string[];
 }
 
+/** A scenario, parameters and step to come back to. */
+export interface Resume {
+  readonly request: RunRequest;
+  readonly step: number;
+  readonly savedAt: number; // Date.now() when it was shown
+}
+
 export interface ScenarioChoice {
   readonly name: string; // "accept-overflow"
   readonly title: string; // localized
@@ -261,6 +268,13 @@ export type ToWebviewMessage =
       readonly language: string;
       /** Show this run now (a command or CodeLens asked), rather than the page's saved one. */
       readonly show?: { readonly run: RunView; readonly step: number };
+      /**
+       * What the host last saw the page show, with when (ms since 1970). The page resumes
+       * from whichever is newer, this or its own webview state: VS Code writes webview state
+       * with the editors' layout (every minute and on a clean shutdown), so a reload in a
+       * browser may bring back an older one; the host's workspace state is written at once.
+       */
+      readonly resume?: Resume;
     }
   /** host -> webview: answer to `sim/run`: the run, or why there is none (localized). */
   | {
@@ -337,7 +351,12 @@ const TO_WEBVIEW: Record<ToWebviewMessage['type'], (m: Fields) => boolean> = {
     isObject(m['strings']) &&
     Array.isArray(m['scenarios']) &&
     typeof m['language'] === 'string' &&
-    (m['show'] === undefined || (isObject(m['show']) && isRun(m['show']['run']))),
+    (m['show'] === undefined || (isObject(m['show']) && isRun(m['show']['run']))) &&
+    (m['resume'] === undefined ||
+      (isObject(m['resume']) &&
+        isRunRequest(m['resume']['request']) &&
+        isInt(m['resume']['step']) &&
+        typeof m['resume']['savedAt'] === 'number')),
   'sim/result': (m) =>
     isInt(m['inReplyTo']) &&
     isInt(m['step']) &&

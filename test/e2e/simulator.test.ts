@@ -20,7 +20,7 @@ import type { FrameView, RunView } from '../../extension/protocol/simulatorWebvi
 import { buildRun } from '../../extension/simulatorHost/runView';
 import { parseKernelVersion } from '../../webview/simulator/engine/index';
 import { OUTPUT, openSession, runCommand, statusItem, type Session } from './harness';
-import { openFile } from './navigationSteps';
+import { goTo, openFile, positionIn } from './navigationSteps';
 
 /**
  * The harness repackages the .vsix when the client, server or manifest changed; the webview
@@ -306,6 +306,57 @@ void describe(
       );
       assert.match((await connect.last().getAttribute('class')) ?? '', /\bfailed\b/);
       await session.shot('simulator-refused');
+    });
+
+    void it('comes back after a window reload on the same scenario and step (state + serializer)', async () => {
+      const { page } = session;
+      const before = await frame.locator('#jump').inputValue();
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await frame
+        .locator('#status', { hasText: 'Connection refused' })
+        .waitFor({ timeout: 120_000 });
+      const deadline = Date.now() + 30_000;
+      while ((await frame.locator('#jump').inputValue()) !== before) {
+        assert.ok(Date.now() < deadline, `step ${before} restored`);
+        await page.waitForTimeout(100);
+      }
+      await frame
+        .locator('ol.calls[data-host="client"] li[data-call="connect"]', {
+          hasText: 'ECONNREFUSED',
+        })
+        .waitFor({ timeout: 10_000 });
+      await session.shot('simulator-after-reload');
+    });
+
+    void it('the Simulate CodeLens above tcp_synack_options opens the simulator at the first step that runs it', async () => {
+      const { page } = session;
+      await watchHighlight(page);
+      await page.keyboard.press('Control+1');
+      await openFile(page, 'net/ipv4/tcp_output.c');
+      const root = join(session.extensionDir, 'kernel-snippets', 'linux-6.1');
+      const at = positionIn(
+        root,
+        'net/ipv4/tcp_output.c',
+        'static unsigned int tcp_synack_options(',
+        'tcp_synack_options',
+      );
+      await goTo(page, at.line, at.column);
+      const lens = page.locator('.codelens-decoration a', {
+        hasText: 'Simulate tcp_synack_options',
+      });
+      await lens.first().waitFor({ timeout: 60_000 });
+      await session.shot('simulator-codelens');
+      await lens.first().click();
+      const first = normal.steps.findIndex((st) =>
+        st.frames.some((f) => f.function === 'tcp_synack_options'),
+      );
+      await frame
+        .locator('#status', { hasText: 'Handshake, 5 bytes, close' })
+        .waitFor({ timeout: 60_000 });
+      await highlightOn(page, 0, innermost(normal, first).line!);
+      assert.equal(await frame.locator('#jump').inputValue(), String(first + 1));
+      await session.shot('simulator-from-codelens');
     });
 
     void it('step to highlighted line: median latency', () => {

@@ -39,6 +39,8 @@ interface SavedState {
   readonly step: number;
   readonly relative: boolean;
   readonly speed: number;
+  /** Date.now() when saved, to compare with the host's `init.resume`. */
+  readonly savedAt?: number;
 }
 
 function isSavedState(v: unknown): v is SavedState {
@@ -75,7 +77,7 @@ let error = '';
 const post = (m: FromWebviewMessage): void => api.postMessage(m);
 
 function save(): void {
-  if (run) api.setState({ request: run.request, step, relative, speed });
+  if (run) api.setState({ request: run.request, step, relative, speed, savedAt: Date.now() });
 }
 
 // --- running and stepping
@@ -179,10 +181,12 @@ function onMessage(m: ToWebviewMessage): void {
       scenarios = m.scenarios;
       document.documentElement.lang = m.language;
       renderShell();
+      // The newer of the page's own state and the host's record of what it showed.
       const saved = api.getState();
+      const resume = m.resume && m.resume.savedAt > (saved?.savedAt ?? 0) ? m.resume : saved;
       if (m.show) load(m.show.run, m.show.step);
       else if (run) requestRun(run.request, step);
-      else requestRun(saved?.request ?? DEFAULT_REQUEST, saved?.step ?? 0);
+      else requestRun(resume?.request ?? DEFAULT_REQUEST, resume?.step ?? 0);
       break;
     }
     case 'sim/result':
@@ -233,8 +237,8 @@ function renderShell(): void {
   ui.scenario.setAttribute('aria-label', s.scenario);
   fill(ui.back, `◀ ${s.back}`);
   fill(ui.next, `${s.step} ▶`);
-  fill(ui.reset, `⏮ ${s.reset}`);
-  fill(ui.end, `${s.end} ⏭`);
+  fill(ui.reset, `|◀ ${s.reset}`);
+  fill(ui.end, `${s.end} ▶|`);
   ui.back.title = `${s.back} (←)`;
   ui.next.title = `${s.step} (→)`;
   ui.reset.title = `${s.reset} (Home)`;
@@ -275,7 +279,7 @@ function renderShell(): void {
 
 function renderPlayButton(): void {
   if (!strings) return;
-  fill(ui.play, timer ? `⏸ ${strings.pause}` : `⏵ ${strings.play}`);
+  fill(ui.play, timer ? `❚❚ ${strings.pause}` : `▶ ${strings.play}`);
   ui.play.title = `${timer ? strings.pause : strings.play} (Space)`;
 }
 
