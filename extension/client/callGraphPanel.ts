@@ -149,6 +149,11 @@ export class CallGraphPanel implements vscode.Disposable {
   /** A graph a command asked for before the page said `ready`. */
   private pendingShow: GraphQuery | undefined;
   private graph: HostGraph | undefined;
+  /**
+   * messageId of the page's newest graph request: answers can finish out of order, and only
+   * the newest is what the page draws, so only its locations are kept.
+   */
+  private latestRequest = 0;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
@@ -204,13 +209,19 @@ export class CallGraphPanel implements vscode.Disposable {
         });
         break;
       }
-      case 'graph/request':
+      case 'graph/request': {
+        this.latestRequest = message.messageId;
+        const answer = await this.fetch(message.query);
+        if (answer.host && message.messageId === this.latestRequest) this.graph = answer.host;
         this.post({
           type: 'graph/response',
           inReplyTo: message.messageId,
-          ...(await this.fetch(message.query)),
+          ...(answer.host ? { graph: answer.host.view } : {}),
+          ...(answer.graph === null ? { graph: null } : {}),
+          ...(answer.error ? { error: answer.error } : {}),
         });
         break;
+      }
       case 'view/changed':
         this.panel.title = vscode.l10n.t('Call Graph: {0}', message.title);
         if (this.graph) this.host.tree.show(this.graph, message.title, this);
@@ -240,7 +251,7 @@ export class CallGraphPanel implements vscode.Disposable {
 
   private async fetch(
     query: GraphQuery,
-  ): Promise<{ graph?: HostGraph['view'] | null; error?: string }> {
+  ): Promise<{ host?: HostGraph; graph?: null; error?: string }> {
     const client = await this.clientSoon();
     if (!client) return { error: vscode.l10n.t('The language server is not running.') };
     const profile = query.allCandidates ? 'none' : readSettings().profile;
@@ -257,8 +268,7 @@ export class CallGraphPanel implements vscode.Disposable {
       );
       if (!result) return { graph: null };
       const status = this.host.server.status;
-      this.graph = toHostGraph(result, 'root' in status ? status.root?.uri : undefined);
-      return { graph: this.graph.view };
+      return { host: toHostGraph(result, 'root' in status ? status.root?.uri : undefined) };
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
       this.host.log.error(`call graph of ${query.entry}: ${text}`);
