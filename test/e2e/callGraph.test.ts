@@ -312,4 +312,15 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
     assert.ok((await size()) <= area, `${await size()} <= ${area}`);
     await session.shot('call-graph-fit');
   });
+
+  void it('reveals a function of the side-bar tree in the graph', async () => {
+    const { page } = session;
+    const row = page.locator('.pane-body .monaco-list-row', { hasText: /^__sys_connect$/ }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await row.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Reveal in Call Graph' }).click();
+    await frame
+      .locator('g.node.selected[data-node="net/socket.c#__sys_connect"]')
+      .waitFor({ timeout: 30_000 });
+  });
 });
