@@ -7,7 +7,7 @@
  * after a window reload. One session, steps in order; screenshots in test-output/e2e/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -319,8 +319,49 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
     await row.waitFor({ timeout: 30_000 });
     await row.click({ button: 'right' });
     await page.locator('.context-view .action-label', { hasText: 'Reveal in Call Graph' }).click();
-    await frame
-      .locator('g.node.selected[data-node="net/socket.c#__sys_connect"]')
-      .waitFor({ timeout: 30_000 });
+    try {
+      await frame
+        .locator('g.node.selected[data-node="net/socket.c#__sys_connect"]')
+        .waitFor({ timeout: 30_000 });
+    } finally {
+      await session.shot('call-graph-tree-reveal');
+    }
+  });
+
+  void it('follows the colour theme: light, dark and high contrast', async () => {
+    const { page } = session;
+    const boxStyle = (selector: string) =>
+      graphFrame(page)
+        .locator(selector)
+        .first()
+        .evaluate((b) => {
+          const style = (globalThis as unknown as PageGlobals).getComputedStyle(b);
+          return `${style.getPropertyValue('fill')} ${style.getPropertyValue('stroke')} ${style.getPropertyValue('stroke-width')}`;
+        });
+    // The entry's box: drawn in every state of the view (the zoom step collapsed the rest).
+    const plainBox = 'g.node.entry .box';
+    // code-server starts in Light Modern.
+    await graphFrame(page).locator('body.vscode-light').waitFor();
+    const light = await boxStyle(plainBox);
+    // The user setting, as the Settings editor writes it; this code-server reads the file
+    // when the window loads (its watcher does not pick up a change made from outside).
+    const settingsFile = join(session.profile.userDataDir, 'User', 'settings.json');
+    const useTheme = async (theme: string, bodyClass: string) => {
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }));
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await graphFrame(page).locator(`body.${bodyClass}`).waitFor({ timeout: 90_000 });
+      await graphFrame(page).locator('g.node.entry').waitFor({ timeout: 90_000 });
+    };
+    await useTheme('Default Dark Modern', 'vscode-dark');
+    const dark = await boxStyle(plainBox);
+    assert.notEqual(dark, light);
+    await session.shot('call-graph-dark');
+    await useTheme('Default High Contrast', 'vscode-high-contrast');
+    const contrast = await boxStyle(plainBox);
+    assert.match(contrast, / 2(px)?$/);
+    assert.notEqual(contrast, dark);
+    await session.shot('call-graph-high-contrast');
   });
 });
