@@ -11,6 +11,7 @@
 import * as vscode from 'vscode';
 import { programSource } from '../live/initramfs';
 import { LiveSession, type Step } from '../live/session';
+import { defaultFunctions } from '../live/stops';
 import type { Frame, Stop } from '../live/stops';
 
 export const KERNEL_STACK_VIEW = 'kernelLens.kernelStack';
@@ -24,7 +25,11 @@ export const LIVE_COMMANDS = {
   stepOut: 'kernelLens.live.stepOut',
   stop: 'kernelLens.live.stop',
   openFrame: 'kernelLens.live.openFrame',
+  toggleBreakpoint: 'kernelLens.live.toggleBreakpoint',
 } as const;
+
+/** Workspace state: functions the user added to the live run's breakpoints from the editor. */
+const EXTRA_BREAKPOINTS_KEY = 'kernelLens.live.extraBreakpoints';
 
 /** Context key for the view's title buttons and the palette: a run waits at a stop. */
 const RUNNING_KEY = 'kernelLens.liveRunning';
@@ -136,6 +141,56 @@ class LiveRun implements vscode.Disposable {
         this.stop(vscode.l10n.t('Kernel Lens: the real kernel was stopped.')),
       ),
       command(LIVE_COMMANDS.openFrame, (frame: Frame) => this.showFrame(frame, false)),
+      command(LIVE_COMMANDS.toggleBreakpoint, () => this.toggleBreakpoint(context.workspaceState)),
+    );
+    this.state = context.workspaceState;
+  }
+
+  private state: vscode.Memento | undefined;
+
+  /** Functions added from the editor, kept per workspace for the next run. */
+  private extraBreakpoints(): string[] {
+    return this.state?.get<string[]>(EXTRA_BREAKPOINTS_KEY) ?? [];
+  }
+
+  /**
+   * Adds the function around the cursor to the next run's breakpoints, or removes it. The
+   * function comes from the language server's outline (a syscall's body is the kernel's
+   * `__do_sys_<name>`); gdb checks the name exists when the run starts.
+   */
+  private async toggleBreakpoint(state: vscode.Memento): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Kernel Lens: open a kernel C file and put the cursor in a function.'),
+      );
+      return;
+    }
+    const symbols =
+      (await vscode.commands.executeCommand<vscode.DocumentSymbol[] | undefined>(
+        'vscode.executeDocumentSymbolProvider',
+        editor.document.uri,
+      )) ?? [];
+    const at = editor.selection.active;
+    const fn = symbols.find((s) => s.kind === vscode.SymbolKind.Function && s.range.contains(at));
+    if (!fn) {
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Kernel Lens: the cursor is not inside a function.'),
+      );
+      return;
+    }
+    const syscall = /^(?:COMPAT_)?SYSCALL_DEFINE\d\((\w+)\)$/.exec(fn.name);
+    const name = syscall ? `__do_sys_${syscall[1]}` : fn.name;
+    const extra = this.extraBreakpoints();
+    const removing = extra.includes(name);
+    await state.update(
+      EXTRA_BREAKPOINTS_KEY,
+      removing ? extra.filter((f) => f !== name) : [...extra, name],
+    );
+    void vscode.window.showInformationMessage(
+      removing
+        ? vscode.l10n.t('Kernel Lens: {0} removed from the real-kernel breakpoints.', name)
+        : vscode.l10n.t('Kernel Lens: the next real-kernel run also stops in {0}.', name),
     );
   }
 
@@ -159,7 +214,12 @@ class LiveRun implements vscode.Disposable {
             this.log.info(`live: ${message}`);
             progress.report({ message });
           };
-          const starting = LiveSession.start({ mode: 'handshake', log: report });
+          const extra = this.extraBreakpoints().filter((f) => !defaultFunctions().includes(f));
+          const starting = LiveSession.start({
+            mode: 'handshake',
+            log: report,
+            ...(extra.length ? { functions: [...defaultFunctions(), ...extra] } : {}),
+          });
           // Cancelling ends QEMU and gdb as soon as they exist; what they were doing then
           // fails, and that failure is the cancel, not an error to show.
           const cancelled = token.onCancellationRequested(() => {
