@@ -208,6 +208,11 @@ export class SimulatorPanel implements vscode.Disposable {
     panel.webview.html = pageHtml(panel.webview, root);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      // A hidden panel's page is gone (no retainContextWhenHidden: the page keeps its state
+      // and asks again with `ready` when shown), so nothing may be posted until then.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
       panel.onDidDispose(() => this.dispose()),
     );
   }

@@ -342,7 +342,7 @@ void describe(
         'tcp_synack_options',
       );
       await goTo(page, at.line, at.column);
-      const lens = page.locator('.codelens-decoration a', {
+      const lens = page.locator('.codelens-decoration a:visible', {
         hasText: 'Simulate tcp_synack_options',
       });
       await lens.first().waitFor({ timeout: 60_000 });
