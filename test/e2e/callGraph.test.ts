@@ -62,6 +62,20 @@ async function cursorLineIn(page: Page, fileName: string): Promise<number> {
   return Number((await active.first().innerText()).trim());
 }
 
+/** Waits until some editor's cursor is on `line` (opening a file is asynchronous). */
+async function cursorReaches(page: Page, line: number): Promise<void> {
+  await page.waitForFunction(
+    (want) =>
+      [
+        ...(globalThis as unknown as PageGlobals).document.querySelectorAll(
+          '.editor-group-container .active-line-number',
+        ),
+      ].some((e) => e.textContent?.trim() === String(want)),
+    line,
+    { timeout: 30_000 },
+  );
+}
+
 void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, () => {
   let session: Session;
   let frame: FrameLocator;
@@ -131,6 +145,7 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
   void it('opens net/ipv4/tcp_ipv4.c at tcp_v4_connect when the node is clicked', async () => {
     const { page } = session;
     await frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"]`).click();
+    await cursorReaches(page, lineOf('net/ipv4/tcp_ipv4.c', /^int tcp_v4_connect\(/));
     const line = await cursorLineIn(page, 'tcp_ipv4.c');
     assert.equal(line, lineOf('net/ipv4/tcp_ipv4.c', /^int tcp_v4_connect\(/));
     await page
@@ -147,16 +162,7 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
   void it('opens the initializer line when the indirect edge is clicked', async () => {
     const { page } = session;
     await frame.locator(`g.edge.indirect[data-to="${TCP_V4_CONNECT}"] .edge-label`).click();
-    await page.waitForFunction(
-      (want) =>
-        [
-          ...(globalThis as unknown as PageGlobals).document.querySelectorAll(
-            '.editor-group-container .active-line-number',
-          ),
-        ].some((e) => e.textContent?.trim() === String(want)),
-      lineOf('net/ipv4/tcp_ipv4.c', /\.connect\s*=\s*tcp_v4_connect/),
-      { timeout: 30_000 },
-    );
+    await cursorReaches(page, lineOf('net/ipv4/tcp_ipv4.c', /\.connect\s*=\s*tcp_v4_connect/));
     assert.equal(
       await cursorLineIn(page, 'tcp_ipv4.c'),
       lineOf('net/ipv4/tcp_ipv4.c', /\.connect\s*=\s*tcp_v4_connect/),
@@ -177,6 +183,7 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
     assert.equal(await focused(), 'net/socket.c#SYSCALL_DEFINE3(connect)');
     await frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"]`).focus();
     await frame.locator(`g.node[data-node="${TCP_V4_CONNECT}"]`).press('Enter');
+    await cursorReaches(page, lineOf('net/ipv4/tcp_ipv4.c', /^int tcp_v4_connect\(/));
     assert.equal(
       await cursorLineIn(page, 'tcp_ipv4.c'),
       lineOf('net/ipv4/tcp_ipv4.c', /^int tcp_v4_connect\(/),
@@ -318,7 +325,11 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
     const row = page.locator('.pane-body .monaco-list-row', { hasText: /^__sys_connect$/ }).first();
     await row.waitFor({ timeout: 30_000 });
     await row.click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Reveal in Call Graph' }).click();
+    // A click right as the menu opens can be taken for the end of the right-click: point at
+    // the item first, then click it.
+    const item = page.locator('.context-view .action-label', { hasText: 'Reveal in Call Graph' });
+    await item.hover();
+    await item.click();
     try {
       await frame
         .locator('g.node.selected[data-node="net/socket.c#__sys_connect"]')
