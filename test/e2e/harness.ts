@@ -33,8 +33,12 @@ const VSIX = join(OUTPUT, 'kernel-lens.vsix');
 const VSIX_INPUTS = [
   'dist/client.js',
   'dist/server.js',
+  'dist/scanWorker.js',
+  'dist/webview/callGraph.js',
+  'dist/webview/simulator.js',
   'package.json',
   'kernel-snippets/queries/symbols.scm',
+  'kernel-snippets/queries/facts.scm',
 ];
 
 /**
