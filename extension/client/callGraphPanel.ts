@@ -7,9 +7,9 @@
  * and keeps the locations behind the ids it sends, to open a definition or an initializer
  * beside the graph when the page asks. Messages: extension/protocol/callGraphWebview.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
+import { webviewPageHtml } from './webviewPage';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   assertNever,
@@ -164,7 +164,7 @@ export class CallGraphPanel implements vscode.Disposable {
   ) {
     const root = vscode.Uri.joinPath(host.context.extensionUri, 'dist', 'webview');
     panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    panel.webview.html = pageHtml(panel.webview, root);
+    panel.webview.html = webviewPageHtml(panel.webview, root, 'callGraph', 'Kernel Lens');
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: FromWebviewMessage) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
@@ -340,37 +340,6 @@ export class CallGraphPanel implements vscode.Disposable {
     });
     await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside });
   }
-}
-
-/**
- * The page: bundled script and stylesheet from dist/webview only, under a CSP that allows
- * nothing else; the script carries a fresh nonce. No data in the template: the page asks for
- * everything with `ready`.
- */
-function pageHtml(webview: vscode.Webview, root: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'callGraph.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'callGraph.css'));
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="${vscode.env.language}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Kernel Lens</title>
-</head>
-<body>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
 }
 
 // --- registration

@@ -12,8 +12,8 @@
  * (steps and snapshots); the page then steps through it on its own and tells the host which
  * step it shows (`sim/step`), which costs one message and one decoration per step.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewPageHtml } from './webviewPage';
 import { parseKernelVersion, type KernelVersion } from '../../webview/simulator/engine/index';
 import { resolveCodePoint } from '../protocol/lsp';
 import {
@@ -205,7 +205,7 @@ export class SimulatorPanel implements vscode.Disposable {
   ) {
     const root = vscode.Uri.joinPath(host.context.extensionUri, 'dist', 'webview');
     panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    panel.webview.html = pageHtml(panel.webview, root);
+    panel.webview.html = webviewPageHtml(panel.webview, root, 'simulator', 'Kernel Lens Simulator');
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       // A hidden panel's page is gone (no retainContextWhenHidden: the page keeps its state
@@ -459,37 +459,6 @@ function clientSoon(server: LanguageServer): Promise<LanguageServer['client']> {
       if (server.client || status.state === 'failed') done();
     });
   });
-}
-
-/**
- * The page: bundled script and stylesheet from dist/webview only, under a CSP that allows
- * nothing else; the script carries a fresh nonce. No data in the template: the page asks for
- * everything with `ready`.
- */
-function pageHtml(webview: vscode.Webview, root: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'simulator.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'simulator.css'));
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="${vscode.env.language}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Kernel Lens Simulator</title>
-</head>
-<body>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
 }
 
 // --- registration

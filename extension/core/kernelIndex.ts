@@ -422,12 +422,13 @@ export class KernelIndex {
     return out;
   }
 
-  /** Whether one file's text contains `needle` (a byte search, no parsing). */
-  fileContains(file: string, needle: string): boolean {
+  /** Whether one file's text contains any of the needles (one read, a byte search, no parsing). */
+  fileContainsAny(file: string, needles: readonly string[]): boolean {
     const overlay = this.overlays.get(file);
-    if (overlay !== undefined) return overlay.includes(needle);
+    if (overlay !== undefined) return needles.some((n) => overlay.includes(n));
     try {
-      return readFileSync(join(this.root, file)).includes(Buffer.from(needle, 'latin1'));
+      const content = readFileSync(join(this.root, file));
+      return needles.some((n) => content.includes(Buffer.from(n, 'latin1')));
     } catch {
       return false;
     }

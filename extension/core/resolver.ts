@@ -230,9 +230,7 @@ export class Resolver {
       // goes through an accessor or cast (`inet_csk(sk)->icsk_clean_acked = ...`): a byte
       // search spares parsing every file that sets some other `release` or `init`.
       if (
-        !this.index.fileContains(file, `${structName} `) &&
-        !this.index.fileContains(file, `${structName}\t`) &&
-        !this.index.fileContains(file, `)->${field} =`)
+        !this.index.fileContainsAny(file, [`${structName} `, `${structName}\t`, `)->${field} =`])
       ) {
         continue;
       }

@@ -4,7 +4,6 @@
  * loopback, runs the program once and powers off. Cached in ~/.cache/kernel-lens/live/initramfs/
  * by a hash of everything that goes in, so an unchanged program is not rebuilt.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -19,6 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { exec } from './exec';
 import { FetchError } from '../kernelSources/fetch';
 import { packageRoot } from '../kernelSources/paths';
 import { liveCacheDir } from './kernelImage';
@@ -54,21 +54,6 @@ echo "kl-live: init starts /${PROGRAM_COMM} \${kl_live:-handshake}"
 echo "kl-live: exit status $?"
 /bin/busybox poweroff -f
 `;
-
-function exec(
-  cmd: string,
-  args: readonly string[],
-  cwd?: string,
-): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: string[] = [];
-    child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => out.push(c));
-    child.on('error', (e) => resolve({ ok: false, out: `${cmd}: ${e.message}` }));
-    child.on('close', (code) => resolve({ ok: code === 0, out: out.join('').trim() }));
-  });
-}
 
 /** Builds (or finds in the cache) the initramfs; returns its path. */
 export async function ensureInitramfs(log: (m: string) => void): Promise<string> {

@@ -4,7 +4,6 @@
  * (line numbers drift otherwise), the manifest's 6.1 version first. Only `vmlinuz` and
  * `vmlinux` are extracted, into ~/.cache/kernel-lens/live/<version>/; nothing is installed.
  */
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -15,6 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { exec } from './exec';
 import { FetchError, type Log } from '../kernelSources/fetch';
 import { loadManifest, pinnedTree } from '../kernelSources/manifest';
 import { cacheHome, debCacheDir } from '../kernelSources/paths';
@@ -97,23 +97,6 @@ export function chooseImage(
       Number(b.version === prefer) - Number(a.version === prefer) ||
       b.version.localeCompare(a.version, 'en', { numeric: true }),
   );
-}
-
-// --- running tools
-
-function exec(
-  cmd: string,
-  args: readonly string[],
-  cwd?: string,
-): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: string[] = [];
-    child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => out.push(c));
-    child.on('error', (e) => resolve({ ok: false, out: `${cmd}: ${e.message}` }));
-    child.on('close', (code) => resolve({ ok: code === 0, out: out.join('').trim() }));
-  });
 }
 
 async function offeredImages(log: Log): Promise<ImageChoice[]> {
