@@ -66,6 +66,24 @@ function onHost(step: SimStep, role: Role): boolean {
 }
 
 /**
+ * The syscall steps where a call is made: not the later step where a call that blocked
+ * returns (connect's `result: null`, then its `0` once the handshake is done), which no
+ * breakpoint on the syscall's entry sees.
+ */
+export function syscallEntries(steps: readonly SimStep[]): Set<number> {
+  const waiting = new Set<string>(); // "host call" of calls that blocked and have not returned
+  const out = new Set<number>();
+  for (const s of steps) {
+    if (s.kind !== 'syscall' || !s.syscall) continue;
+    const key = `${s.host} ${s.syscall.call}`;
+    if (waiting.delete(key)) continue;
+    out.add(s.index);
+    if (s.syscall.result === null) waiting.add(key);
+  }
+  return out;
+}
+
+/**
  * Matches every real stop to the simulated step that predicted it. Syscalls and kernel
  * functions keep separate places per host, because the model records a blocking call's
  * syscall step after the kernel work it did (connect: state, SYN, then the syscall). One step
@@ -75,6 +93,7 @@ function onHost(step: SimStep, role: Role): boolean {
  */
 export function matchToSimulation(stops: readonly Stop[], steps: readonly SimStep[]): Agreement[] {
   const roles = rolesOf(stops);
+  const entries = syscallEntries(steps);
   const lastCall = new Map<string, number>(); // host → index of its last matched syscall step
   const lastFn = new Map<string, { index: number; depth: number }>(); // ... and function step
   return stops.map((stop, i) => {
@@ -87,8 +106,8 @@ export function matchToSimulation(stops: readonly Stop[], steps: readonly SimSte
         (s) =>
           onHost(s, role) &&
           s.index > (lastCall.get(s.host) ?? -1) &&
-          s.kind === 'syscall' &&
-          s.syscall?.call === call,
+          s.syscall?.call === call &&
+          entries.has(s.index),
       );
       if (step) lastCall.set(step.host, step.index);
     } else {
@@ -113,14 +132,162 @@ export function matchToSimulation(stops: readonly Stop[], steps: readonly SimSte
 }
 
 /**
- * The simulator scenario that models each mode of the test program. The backlog mode has none:
- * its one process opens three client sockets, where accept-overflow has three client hosts,
- * and without telling the real sockets apart the per-host order cannot be checked.
+ * The simulator scenario that models each mode of the test program. The backlog mode's one
+ * process plays the server and three clients against a backlog of 1; accept-overflow has
+ * client hosts of its own (client, client2, ...) and its own counts, so the comparison of
+ * that mode says where the two differ rather than expecting them to agree.
  */
 export const SCENARIO_OF_MODE: Readonly<Record<string, string | undefined>> = {
   handshake: 'normal',
   refused: 'refused',
+  backlog: 'accept-overflow',
 };
+
+// --- where they disagree
+
+/** Why a compared stop and the simulation disagree. */
+export type Difference =
+  /** No step of the stop's role predicts it; `elsewhere`: a step of the other role runs it. */
+  | {
+      readonly kind: 'unpredicted';
+      readonly elsewhere?: { readonly role: Role; readonly step: number };
+    }
+  /** The socket's state at the stop, and the state the matched step leaves. */
+  | { readonly kind: 'state'; readonly real: string; readonly simulated: string }
+  /** The segment's flags at the stop ("SYN,ACK"), and those of the segment the step handles. */
+  | { readonly kind: 'segment'; readonly real: string; readonly simulated: string }
+  /** Steps of the same host that run a breakpoint function, passed over without a stop. */
+  | { readonly kind: 'skipped'; readonly steps: readonly number[] };
+
+export interface Comparison extends Agreement {
+  /** Empty when the stop was predicted and nothing differs (or it was not compared). */
+  readonly differences: readonly Difference[];
+}
+
+/** tcpdump's letters ("S.", "R.", "F.") as the stops name flags ("SYN,ACK"), in tcpFlags' order. */
+export function flagNames(letters: string): string {
+  const names: [string, string][] = [
+    ['S', 'SYN'],
+    ['F', 'FIN'],
+    ['R', 'RST'],
+    ['P', 'PSH'],
+    ['.', 'ACK'],
+    ['U', 'URG'],
+    ['E', 'ECE'],
+    ['W', 'CWR'],
+  ];
+  return names
+    .filter(([l]) => letters.includes(l))
+    .map(([, n]) => n)
+    .join(',');
+}
+
+/**
+ * For each step, the breakpoint functions it enters: those in its stack that the previous
+ * step of the same host was not already in (same callers up to that frame). A step that goes
+ * on with the work of the one before (the SYN-ACK sent from inside the SYN's handling) enters
+ * nothing new.
+ */
+export function functionEntries(
+  steps: readonly SimStep[],
+  functions: readonly string[],
+): Map<number, string[]> {
+  const wanted = new Set(functions);
+  const previous = new Map<string, readonly string[]>(); // host → function names of its last step
+  const out = new Map<number, string[]>();
+  for (const s of steps) {
+    const names = s.stack.map((f) => f.function);
+    const before = previous.get(s.host) ?? [];
+    previous.set(s.host, names);
+    if (s.kind === 'syscall') continue; // syscalls are compared by call, not by stack
+    const entered: string[] = [];
+    names.forEach((fn, depth) => {
+      if (!wanted.has(fn) || entered.includes(fn) || names.indexOf(fn) !== depth) return;
+      const same = names.slice(0, depth + 1).every((n, k) => before[k] === n);
+      if (!same) entered.push(fn);
+    });
+    if (entered.length) out.set(s.index, entered);
+  }
+  return out;
+}
+
+/**
+ * matchToSimulation, and for each compared stop what differs: no predicting step (and whether
+ * the other side's steps run the function), the socket state, the segment's flags, and the
+ * steps of that host the real kernel went past without stopping although they run one of
+ * `functions` (the run's breakpoints). Syscalls and kernel functions are followed apart, as
+ * the matching does.
+ */
+export function compareToSimulation(
+  stops: readonly Stop[],
+  steps: readonly SimStep[],
+  functions: readonly string[],
+): Comparison[] {
+  const agreements = matchToSimulation(stops, steps);
+  const calls = syscallEntries(steps);
+  const breakCalls = new Set(functions.map((f) => SYSCALL_CALLS[f]).filter((c) => c));
+  const entered = functionEntries(
+    steps,
+    functions.filter((f) => !(f in SYSCALL_CALLS)),
+  );
+  const matched = new Set<number>();
+  const lastCall = new Map<string, number>();
+  const lastFn = new Map<string, number>();
+  return agreements.map((a) => {
+    const { stop, role, step } = a;
+    if (!role) return { ...a, differences: [] };
+    if (!step) {
+      const other: Role = role === 'server' ? 'client' : 'server';
+      const call = SYSCALL_CALLS[stop.function];
+      const there = steps.find(
+        (s) =>
+          onHost(s, other) &&
+          (call
+            ? s.syscall?.call === call && calls.has(s.index)
+            : s.stack.some((f) => f.function === stop.function)),
+      );
+      return {
+        ...a,
+        differences: [
+          {
+            kind: 'unpredicted',
+            ...(there ? { elsewhere: { role: other, step: there.index } } : {}),
+          },
+        ],
+      };
+    }
+    const differences: Difference[] = [];
+    if (stop.socketState && step.state && step.state.from !== stop.socketState)
+      differences.push({ kind: 'state', real: stop.socketState, simulated: step.state.from });
+    if (stop.segment) {
+      const delivered = steps
+        .slice(0, step.index + 1)
+        .reverse()
+        .find((s) => s.host === step.host && s.kind === 'deliver' && s.segment);
+      const simulated = delivered?.segment ? flagNames(delivered.segment.flags) : undefined;
+      if (simulated !== undefined && simulated !== stop.segment)
+        differences.push({ kind: 'segment', real: stop.segment, simulated });
+    }
+    const isCall = stop.function in SYSCALL_CALLS;
+    const last = (isCall ? lastCall : lastFn).get(step.host) ?? -1;
+    const skipped = steps
+      .filter(
+        (s) =>
+          s.host === step.host &&
+          s.index > last &&
+          s.index < step.index &&
+          !matched.has(s.index) &&
+          (isCall
+            ? calls.has(s.index) && breakCalls.has(s.syscall?.call ?? '')
+            : entered.has(s.index)),
+      )
+      .map((s) => s.index);
+    if (skipped.length) differences.push({ kind: 'skipped', steps: skipped });
+    matched.add(step.index);
+    (isCall ? lastCall : lastFn).set(step.host, Math.max(last, step.index));
+    return { ...a, differences };
+  });
+}
 
 /** One line: "= step 11 server state (tcp_rcv_state_process)" or "≠ no server step …". */
 export function describeAgreement(a: Agreement): string {

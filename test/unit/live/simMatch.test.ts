@@ -5,7 +5,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../../../extension/kernelSources/paths';
-import { describeAgreement, matchToSimulation, rolesOf } from '../../../extension/live/simMatch';
+import {
+  compareToSimulation,
+  describeAgreement,
+  flagNames,
+  functionEntries,
+  matchToSimulation,
+  rolesOf,
+  syscallEntries,
+} from '../../../extension/live/simMatch';
+import { defaultFunctions } from '../../../extension/live/stops';
 import type { Stop } from '../../../extension/live/stops';
 import {
   parseKernelVersion,
@@ -113,5 +122,118 @@ void describe('rolesOf', () => {
       stop('__sys_socket', 81),
     ];
     assert.deepEqual(rolesOf(one), ['server', 'server', 'client', 'client', undefined]);
+  });
+});
+
+void describe('syscallEntries', () => {
+  void it("leaves out the return of a call that blocked (connect's 0 after its null)", () => {
+    const steps = simulate('normal');
+    const connects = steps.filter((s) => s.syscall?.call === 'connect').map((s) => s.index);
+    assert.equal(connects.length, 2);
+    const entries = syscallEntries(steps);
+    assert.ok(entries.has(connects[0]!));
+    assert.ok(!entries.has(connects[1]!));
+  });
+
+  void it('matches each client of accept-overflow to its own connect, never to a return', () => {
+    seq = 0;
+    const backlog = [
+      stop('__sys_socket', 90),
+      stop('__sys_bind', 90),
+      stop('__sys_listen', 90),
+      ...[0, 1, 2].flatMap(() => [stop('__sys_socket', 90), stop('__sys_connect', 90)]),
+    ];
+    const steps = simulate('accept-overflow');
+    const connects = matchToSimulation(backlog, steps)
+      .filter((a) => a.stop.function === '__sys_connect')
+      .map((a) => a.step);
+    assert.deepEqual(
+      connects.map((s) => [s?.host, s?.syscall?.result]),
+      [
+        ['client', null],
+        ['client2', null],
+        ['client3', null],
+      ],
+    );
+  });
+});
+
+void describe('flagNames', () => {
+  void it("names tcpdump's letters as the stops do", () => {
+    assert.equal(flagNames('S'), 'SYN');
+    assert.equal(flagNames('S.'), 'SYN,ACK');
+    assert.equal(flagNames('R.'), 'RST,ACK');
+    assert.equal(flagNames('.'), 'ACK');
+    assert.equal(flagNames('F.'), 'FIN,ACK');
+  });
+});
+
+void describe('functionEntries', () => {
+  void it('counts a function once per call, not on every step that runs inside it', () => {
+    const steps = simulate('normal');
+    const entries = functionEntries(steps, ['tcp_rcv_state_process', 'tcp_v4_conn_request']);
+    const server = [...entries].filter(([i]) => steps[i]!.host === 'server');
+    // The SYN (conn_request inside), the final ACK on the child, then after the handshake.
+    assert.deepEqual(server[0]![1], ['tcp_rcv_state_process', 'tcp_v4_conn_request']);
+    const synAck = steps.find((s) => s.host === 'server' && s.segment?.flags === 'S.')!;
+    assert.ok(!entries.has(synAck.index), 'the SYN-ACK is sent from the same call');
+  });
+});
+
+void describe('compareToSimulation', () => {
+  void it('finds nothing to say on the handshake as the real kernel ran it', () => {
+    const compared = compareToSimulation(handshake, simulate('normal'), defaultFunctions());
+    for (const c of compared)
+      assert.deepEqual(
+        c.differences,
+        [],
+        `${describeAgreement(c)} ${JSON.stringify(c.differences)}`,
+      );
+    assert.equal(compared[5]!.step?.syscall?.call, 'connect');
+  });
+
+  void it('says which state and flags differ, and which steps had no stop', () => {
+    seq = 0;
+    const steps = simulate('normal');
+    const odd = [
+      stop('__sys_socket', 81),
+      stop('__sys_bind', 81),
+      // listen and accept never stopped; then the SYN is seen in a state the model lacks.
+      stop('__sys_socket', 82),
+      stop('__sys_connect', 82),
+      stop('tcp_rcv_state_process', 82, 'LISTEN', 'SYN,ACK'),
+    ];
+    const [, , , , syn] = compareToSimulation(odd, steps, defaultFunctions());
+    assert.ok(syn!.step);
+    assert.deepEqual(syn!.differences, [{ kind: 'segment', real: 'SYN,ACK', simulated: 'SYN' }]);
+    const skipping = compareToSimulation(
+      [...odd.slice(0, 4), stop('__sys_accept4', 81)],
+      steps,
+      defaultFunctions(),
+    );
+    const listen = steps.find((s) => s.syscall?.call === 'listen')!.index;
+    assert.deepEqual(skipping[4]!.differences, [{ kind: 'skipped', steps: [listen] }]);
+    const state = compareToSimulation(
+      [stop('tcp_v4_connect', 82, 'SYN_SENT')],
+      steps,
+      defaultFunctions(),
+    );
+    assert.deepEqual(state[0]!.differences, [
+      { kind: 'state', real: 'SYN_SENT', simulated: 'CLOSE' },
+    ]);
+  });
+
+  void it('points at the other side when only its steps run the function', () => {
+    seq = 0;
+    const [c] = compareToSimulation(
+      [stop('tcp_v4_conn_request', 82, 'SYN_SENT')],
+      simulate('normal'),
+      defaultFunctions(),
+    );
+    assert.equal(c!.role, 'client');
+    assert.equal(c!.step, undefined);
+    const d = c!.differences[0];
+    assert.equal(d?.kind, 'unpredicted');
+    assert.equal(d?.kind === 'unpredicted' ? d.elsewhere?.role : undefined, 'server');
   });
 });
