@@ -18,6 +18,8 @@ import { parseKernelVersion, type KernelVersion } from '../../webview/simulator/
 import { resolveCodePoint } from '../protocol/lsp';
 import {
   assertNever,
+  type FrameView,
+  type StepView,
   isFromWebviewMessage,
   isRunRequest,
   STRING_KEYS,
@@ -344,6 +346,12 @@ export class SimulatorPanel implements vscode.Disposable {
         : { noLookupReason: vscode.l10n.t('The language server is not running.') }),
     });
     this.run = run;
+    this.host.highlighter.prepare(
+      run.steps.flatMap((step, i) => {
+        const f = highlightedFrame(step);
+        return f ? [stepLabel(i, f.function)] : [];
+      }),
+    );
     void this.warm(run);
     this.host.log.info(
       `simulator: ${request.scenario} (Linux ${version.text} rules, seed ${request.seed}): ${run.steps.length} steps, ${run.unresolved.length} code points unresolved, in ${Date.now() - started} ms`,
@@ -351,7 +359,11 @@ export class SimulatorPanel implements vscode.Disposable {
     return run;
   }
 
-  /** The page shows step `index`: highlight its line beside and list its frames. */
+  /**
+   * The page shows step `index`: highlight its line beside, then list its frames and remember
+   * the step. The highlight goes first: every message the window gets before it (the tree
+   * view's refresh, the stored state) delays it.
+   */
   private async showStep(runId: number, index: number): Promise<void> {
     const run = this.run;
     if (!run || run.runId !== runId) return; // a step of a run replaced since
@@ -359,26 +371,38 @@ export class SimulatorPanel implements vscode.Disposable {
     if (!step) return;
     this.step = index;
     const received = performance.now();
-    const resume: Resume = { request: run.request, step: index, savedAt: Date.now() };
-    void this.host.context.workspaceState.update(RESUME_KEY, resume);
-    const title = vscode.l10n.t('Step {0} of {1}', String(index + 1), String(run.steps.length));
-    this.host.stack.show(step.frames, `${title}: ${step.host} ${step.kind}`);
-    const line = [...step.frames].reverse().find((f) => f.file && f.line);
-    const uri = line?.file ? this.uriOf(line.file) : undefined;
     this.wantedStep = index;
-    if (!line?.line || !uri) return;
+    const line = highlightedFrame(step);
+    const uri = line?.file ? this.uriOf(line.file) : undefined;
     // One highlight at a time: steps that arrive while a file opens (a held key, fast play)
     // are skipped, and the latest one is shown when the editor is free.
-    if (this.highlighting) return;
-    this.highlighting = true;
-    try {
-      const at = { function: line.function, file: line.file ?? '', line: line.line };
-      await this.highlight(run, index, at, uri, received);
-    } finally {
-      this.highlighting = false;
+    if (line?.file && line.line && uri && !this.highlighting) {
+      this.highlighting = true;
+      try {
+        await this.highlight(
+          run,
+          index,
+          { ...line, file: line.file, line: line.line },
+          uri,
+          received,
+        );
+      } finally {
+        this.highlighting = false;
+      }
     }
+    this.afterStep(run, index);
     const wanted = this.wantedStep;
     if (wanted !== index && this.run === run) await this.showStep(run.runId, wanted);
+  }
+
+  /** The step's frames in the Kernel Stack view, and the step stored for the next session. */
+  private afterStep(run: RunView, index: number): void {
+    const step = run.steps[index];
+    if (!step || this.run !== run || this.step !== index) return;
+    const title = vscode.l10n.t('Step {0} of {1}', String(index + 1), String(run.steps.length));
+    this.host.stack.show(step.frames, `${title}: ${step.host} ${step.kind}`);
+    const resume: Resume = { request: run.request, step: index, savedAt: Date.now() };
+    void this.host.context.workspaceState.update(RESUME_KEY, resume);
   }
 
   private async highlight(
@@ -390,11 +414,7 @@ export class SimulatorPanel implements vscode.Disposable {
   ): Promise<void> {
     if (this.run !== run) return;
     await this.host.highlighter.show(
-      {
-        uri,
-        line: line.line,
-        label: vscode.l10n.t('◀ step {0}: {1}', String(index + 1), line.function),
-      },
+      { uri, line: line.line, label: stepLabel(index, line.function) },
       this.editorColumn(),
     );
     this.host.log.info(
@@ -431,6 +451,16 @@ export class SimulatorPanel implements vscode.Disposable {
       ? vscode.ViewColumn.Two
       : vscode.ViewColumn.One;
   }
+}
+
+/** The frame a step highlights beside the simulator: its innermost one with a line. */
+function highlightedFrame(step: StepView): FrameView | undefined {
+  return [...step.frames].reverse().find((f) => f.file && f.line);
+}
+
+/** The text after the highlighted line. */
+function stepLabel(index: number, fn: string): string {
+  return vscode.l10n.t('◀ step {0}: {1}', String(index + 1), fn);
 }
 
 /** "6.1.176" -> its rules; no tree (or no version): 6.1, the embedded sources' version. */

@@ -8,7 +8,7 @@
  * test-output/e2e/simulator-latency.json. Screenshots in test-output/e2e/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -121,6 +121,34 @@ async function highlightOn(page: Page, seen: number, line: number): Promise<void
   );
 }
 
+/**
+ * When the extension host took each step and how long it took it to send the highlight, read
+ * from the extension's log ("step N → file:line highlighted X ms after the page's message",
+ * stamped with the host's wall clock): splits a step's latency into the page's message reaching
+ * the host, the host's own work (the open of another file included) and the workbench drawing.
+ */
+function hostSteps(userDataDir: string): { step: number; receivedAt: number; hostMs: number }[] {
+  const logs = join(userDataDir, 'logs');
+  if (!existsSync(logs)) return [];
+  const out: { step: number; receivedAt: number; hostMs: number }[] = [];
+  for (const session of readdirSync(logs))
+    for (const host of readdirSync(join(logs, session)).filter((d) => d.startsWith('exthost'))) {
+      const file = join(logs, session, host, 'kernel-lens.kernel-lens', 'Kernel Lens.log');
+      if (!existsSync(file)) continue;
+      for (const m of readFileSync(file, 'utf8').matchAll(
+        /^(\S+ \S+) \[info\] simulator: step (\d+) → \S+ highlighted ([\d.]+) ms after/gm,
+      )) {
+        const doneAt = Date.parse(`${m[1]!.replace(' ', 'T')}`);
+        out.push({
+          step: Number(m[2]) - 1,
+          receivedAt: doneAt - Number(m[3]),
+          hostMs: Number(m[3]),
+        });
+      }
+    }
+  return out;
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -139,7 +167,14 @@ void describe(
      * Per step: from the page taking the step to the highlighted line (ms), from the key press
      * sent by the test (fromKey), and whether the step moved to another file.
      */
-    const latencies: { ms: number; fromKey: number; otherFile: boolean }[] = [];
+    const latencies: {
+      ms: number;
+      fromKey: number;
+      otherFile: boolean;
+      /** Wall-clock ends (ms since the epoch), to line them up with the extension's log. */
+      stepAt: number;
+      shownAt: number;
+    }[] = [];
 
     /**
      * Presses → in the page to go to step `i` (0-based), waits for the highlight on the line
@@ -165,6 +200,8 @@ void describe(
         ms: shown - Number(stepAt),
         fromKey: shown - t0,
         otherFile: innermost(normal, i - 1).file !== expected.file,
+        stepAt: Number(stepAt),
+        shownAt: shown,
       });
       assert.equal(await frame.locator('#jump').inputValue(), String(i + 1));
     }
@@ -366,15 +403,49 @@ void describe(
       const otherFile = latencies.filter((l) => l.otherFile).map((l) => l.ms);
       // The figures depend on the machine's load (code-server, its extension host and the
       // browser share it), so the load is written beside them.
+      // The same steps, split where the extension's log says the host took them.
+      const logged = hostSteps(session.profile.userDataDir);
+      const parts = latencies.flatMap((l) => {
+        const h = logged.find((x) => x.receivedAt >= l.stepAt - 5 && x.receivedAt <= l.shownAt);
+        return h
+          ? [
+              {
+                otherFile: l.otherFile,
+                toHost: h.receivedAt - l.stepAt,
+                host: h.hostMs,
+                toScreen: l.shownAt - (h.receivedAt + h.hostMs),
+              },
+            ]
+          : [];
+      });
+      const split = (other: boolean) => {
+        const xs = parts.filter((p) => p.otherFile === other);
+        return xs.length
+          ? {
+              steps: xs.length,
+              pageToHostMs: Math.round(median(xs.map((p) => p.toHost))),
+              hostMs: Math.round(median(xs.map((p) => p.host))),
+              hostToScreenMs: Math.round(median(xs.map((p) => p.toScreen))),
+            }
+          : null;
+      };
       const figures = {
         medianMs: all,
         fromKeyMedianMs: median(latencies.map((l) => l.fromKey)),
         sameFileMedianMs: sameFile.length ? median(sameFile) : null,
         otherFileMedianMs: otherFile.length ? median(otherFile) : null,
+        /**
+         * Medians of the three parts: the page's message reaching the extension host, the
+         * host's work (for another file: VS Code opening it, which the host awaits), and the
+         * workbench drawing the decoration after the host sent it.
+         */
+        breakdown: { sameFile: split(false), otherFile: split(true) },
         loadAverage: loadavg(),
         cpus: cpus().length,
         samples: latencies,
       };
+      const fmt = (b: ReturnType<typeof split>): string =>
+        b ? `${b.pageToHostMs} + ${b.hostMs} + ${b.hostToScreenMs} ms` : 'n/a';
       writeFileSync(
         join(OUTPUT, 'simulator-latency.json'),
         `${JSON.stringify(figures, null, 2)}\n`,
@@ -383,6 +454,8 @@ void describe(
         `# step -> highlighted line: median ${all} ms over ${latencies.length} steps ` +
           `(same file ${figures.sameFileMedianMs} ms, another file ${figures.otherFileMedianMs} ms; ` +
           `from the key press ${figures.fromKeyMedianMs} ms; ` +
+          `page -> host -> screen: same file ${fmt(figures.breakdown.sameFile)}, ` +
+          `another file ${fmt(figures.breakdown.otherFile)}; ` +
           `load ${loadavg()
             .map((l) => l.toFixed(1))
             .join(' ')} on ${cpus().length} cpus)`,
