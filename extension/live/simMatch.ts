@@ -61,6 +61,12 @@ export interface Agreement {
   readonly step: SimStep | undefined;
 }
 
+function roleOfHost(host: string | undefined): Role | undefined {
+  if (host?.startsWith('server')) return 'server';
+  if (host?.startsWith('client')) return 'client';
+  return undefined;
+}
+
 function onHost(step: SimStep, role: Role): boolean {
   return step.host === role || step.host.startsWith(role);
 }
@@ -97,7 +103,20 @@ export function matchToSimulation(stops: readonly Stop[], steps: readonly SimSte
   const lastCall = new Map<string, number>(); // host → index of its last matched syscall step
   const lastFn = new Map<string, { index: number; depth: number }>(); // ... and function step
   return stops.map((stop, i) => {
-    const role = roles[i];
+    // A socket() whose process has made no other call yet (the newest stop of a run going
+    // on): the side of the model's next socket() call.
+    const role =
+      roles[i] ??
+      (stop.function === '__sys_socket'
+        ? roleOfHost(
+            steps.find(
+              (s) =>
+                s.syscall?.call === 'socket' &&
+                entries.has(s.index) &&
+                s.index > (lastCall.get(s.host) ?? -1),
+            )?.host,
+          )
+        : undefined);
     if (!role) return { stop, role, step: undefined };
     const call = SYSCALL_CALLS[stop.function];
     let step: SimStep | undefined;

@@ -112,6 +112,23 @@ void describe('matchToSimulation', () => {
   });
 });
 
+void describe('a socket() with nothing after it yet', () => {
+  void it("takes the side of the model's next socket() call", () => {
+    seq = 0;
+    const steps = simulate('normal');
+    const first = matchToSimulation([stop('__sys_socket', 81)], steps)[0]!;
+    assert.equal(first.role, 'server');
+    assert.equal(first.step?.host, 'server');
+    const server = ['__sys_socket', '__sys_bind', '__sys_listen', '__sys_accept4'];
+    const then = matchToSimulation(
+      [...server.map((fn) => stop(fn, 81)), stop('__sys_socket', 82)],
+      steps,
+    ).at(-1)!;
+    assert.equal(then.role, 'client');
+    assert.equal(then.step?.host, 'client');
+  });
+});
+
 void describe('rolesOf', () => {
   void it("gives socket() the role of its process's next call, one process being both sides", () => {
     const one = [
