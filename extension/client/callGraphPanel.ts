@@ -13,6 +13,7 @@ import { webviewPageHtml } from './webviewPage';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   assertNever,
+  isFromWebviewMessage,
   MAX_DEPTH,
   STRING_KEYS,
   type EntryChoice,
@@ -29,6 +30,7 @@ import { toHostGraph, type HostGraph } from './callGraphData';
 import { CallGraphTree } from './callGraphTree';
 import { readSettings } from './config';
 import type { LanguageServer } from './languageServer';
+import type { LiveBreakpoints } from './liveBreakpoints';
 
 export const CALL_GRAPH_VIEW_TYPE = 'kernelLens.callGraph';
 
@@ -127,6 +129,10 @@ function pageStrings(profile: string): Strings {
         return vscode.l10n.t('Zoom out (Ctrl+wheel)');
       case 'zoomFit':
         return vscode.l10n.t('Fit');
+      case 'breakpoint':
+        return vscode.l10n.t('Real-kernel breakpoint: the next run on a real kernel stops here');
+      case 'breakpointKey':
+        return vscode.l10n.t('b: toggle a real-kernel breakpoint');
       default:
         return assertNever(key);
     }
@@ -142,6 +148,7 @@ interface PanelHost {
   readonly server: LanguageServer;
   readonly log: vscode.LogOutputChannel;
   readonly tree: CallGraphTree;
+  readonly breakpoints: LiveBreakpoints;
 }
 
 export class CallGraphPanel implements vscode.Disposable {
@@ -166,7 +173,15 @@ export class CallGraphPanel implements vscode.Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
     panel.webview.html = webviewPageHtml(panel.webview, root, 'callGraph', 'Kernel Lens');
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: FromWebviewMessage) => this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      // Toggled anywhere (this page, the editor, another window's command): the dots follow.
+      host.breakpoints.onDidChange((functions) => {
+        if (this.ready) this.post({ type: 'breakpoints', functions });
+      }),
+      // A hidden panel's page is gone until it says `ready` again.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -194,6 +209,21 @@ export class CallGraphPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
+  /** What the page posts is checked against the protocol first; the rest is logged, dropped. */
+  private receive(raw: unknown): void {
+    if (!isFromWebviewMessage(raw)) {
+      this.host.log.warn(
+        `call graph: rejected a message from the page that is not in the protocol: ${JSON.stringify(raw)?.slice(0, 300)}`,
+      );
+      return;
+    }
+    void this.onMessage(raw).catch((err: unknown) =>
+      this.host.log.error(
+        `call graph: ${raw.type}: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
+  }
+
   private async onMessage(message: FromWebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready': {
@@ -207,6 +237,7 @@ export class CallGraphPanel implements vscode.Disposable {
           profile: readSettings().profile,
           ...(show ? { show } : {}),
         });
+        this.post({ type: 'breakpoints', functions: this.host.breakpoints.list() });
         break;
       }
       case 'graph/request': {
@@ -244,6 +275,11 @@ export class CallGraphPanel implements vscode.Disposable {
       case 'export/mermaid':
         await this.openMermaid(message.text);
         break;
+      case 'breakpoint/toggle': {
+        const node = this.graph?.view.nodes.find((n) => n.id === message.nodeId);
+        if (node) await this.host.breakpoints.toggle(node.name);
+        break;
+      }
       default:
         assertNever(message);
     }
@@ -352,10 +388,11 @@ export function registerCallGraph(
   context: vscode.ExtensionContext,
   server: LanguageServer,
   log: vscode.LogOutputChannel,
+  breakpoints: LiveBreakpoints,
 ): void {
   const tree = new CallGraphTree();
   tree.register(context);
-  const host: PanelHost = { context, server, log, tree };
+  const host: PanelHost = { context, server, log, tree, breakpoints };
   let current: CallGraphPanel | undefined;
   const adopt = (panel: vscode.WebviewPanel): CallGraphPanel => {
     const p = new CallGraphPanel(panel, host);

@@ -8,6 +8,7 @@ import { readSettings, RESTART_KEYS } from './config';
 import { registerCommands } from './commands';
 import { openPendingFile } from './embeddedSources';
 import { LanguageServer } from './languageServer';
+import { LiveBreakpoints } from './liveBreakpoints';
 import { registerLiveKernel } from './liveKernel';
 import { createLog } from './log';
 import { registerProgress } from './progress';
@@ -29,9 +30,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerCommands(context, server, log);
   registerStatusBar(context, server);
   registerProgress(context, server);
-  registerCallGraph(context, server, log);
-  registerLiveKernel(context, log);
-  registerSimulator(context, server, log);
+  const breakpoints = new LiveBreakpoints(context.workspaceState);
+  context.subscriptions.push(breakpoints);
+  registerCallGraph(context, server, log, breakpoints);
+  const simulator = registerSimulator(context, server, log);
+  registerLiveKernel(context, log, breakpoints, simulator);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (RESTART_KEYS.some((key) => e.affectsConfiguration(key))) {

@@ -9,10 +9,14 @@
  * the extension host exits.
  */
 import * as vscode from 'vscode';
-import { programSource } from '../live/initramfs';
+import { PROGRAM_MODES, programSource, type ProgramMode } from '../live/initramfs';
 import { LiveSession, type Step } from '../live/session';
+import type { Comparison, Difference } from '../live/simMatch';
 import { defaultFunctions } from '../live/stops';
 import type { Frame, Stop } from '../live/stops';
+import type { LiveBreakpoints } from './liveBreakpoints';
+import { LiveComparison, realStopView, verdictOf } from './liveComparison';
+import type { SimulatorApi } from './simulatorPanel';
 
 export const KERNEL_STACK_VIEW = 'kernelLens.kernelStack';
 
@@ -26,10 +30,9 @@ export const LIVE_COMMANDS = {
   stop: 'kernelLens.live.stop',
   openFrame: 'kernelLens.live.openFrame',
   toggleBreakpoint: 'kernelLens.live.toggleBreakpoint',
+  /** The Kernel Stack view's "Simulator" row: the simulator at the step that predicted the stop. */
+  showInSimulator: 'kernelLens.live.showInSimulator',
 } as const;
-
-/** Workspace state: functions the user added to the live run's breakpoints from the editor. */
-const EXTRA_BREAKPOINTS_KEY = 'kernelLens.live.extraBreakpoints';
 
 /** Context key for the view's title buttons and the palette: a run waits at a stop. */
 const RUNNING_KEY = 'kernelLens.liveRunning';
@@ -37,23 +40,28 @@ const RUNNING_KEY = 'kernelLens.liveRunning';
 // --- the Kernel Stack view
 
 type Row =
+  | { readonly kind: 'simulator'; readonly comparison: Comparison; readonly scenario: string }
   | { readonly kind: 'task'; readonly stop: Stop }
   | { readonly kind: 'frame'; readonly frame: Frame; readonly top: boolean }
   | { readonly kind: 'program' };
 
 class KernelStackTree implements vscode.TreeDataProvider<Row> {
   private stop: Stop | undefined;
+  private compared: { comparison: Comparison; scenario: string } | undefined;
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  show(stop: Stop | undefined): void {
+  /** `compared`: the stop held against the simulator's scenario, when one models the mode. */
+  show(stop: Stop | undefined, compared?: { comparison: Comparison; scenario: string }): void {
     this.stop = stop;
+    this.compared = compared;
     this.changed.fire(undefined);
   }
 
   getChildren(row?: Row): Row[] {
     if (row || !this.stop) return [];
     return [
+      ...(this.compared ? [{ kind: 'simulator' as const, ...this.compared }] : []),
       { kind: 'task', stop: this.stop },
       ...this.stop.backtrace.map((frame, i) => ({ kind: 'frame' as const, frame, top: i === 0 })),
       { kind: 'program' },
@@ -62,6 +70,8 @@ class KernelStackTree implements vscode.TreeDataProvider<Row> {
 
   getTreeItem(row: Row): vscode.TreeItem {
     switch (row.kind) {
+      case 'simulator':
+        return simulatorItem(row.comparison, row.scenario);
       case 'task': {
         const s = row.stop;
         const item = new vscode.TreeItem(
@@ -109,10 +119,82 @@ class KernelStackTree implements vscode.TreeDataProvider<Row> {
   }
 }
 
+/** What the simulator says of a stop, one line; the details in the tooltip. */
+function simulatorItem(c: Comparison, scenario: string): vscode.TreeItem {
+  const verdict = verdictOf(c);
+  const step = c.step ? String(c.step.index + 1) : '';
+  const label =
+    verdict === 'agrees'
+      ? vscode.l10n.t('Simulator: step {0} agrees', step)
+      : verdict === 'differs'
+        ? vscode.l10n.t('Simulator: step {0} differs', step)
+        : verdict === 'unpredicted'
+          ? vscode.l10n.t('Simulator: no step predicts this stop')
+          : vscode.l10n.t('Simulator: not compared');
+  const item = new vscode.TreeItem(label);
+  item.description = scenario;
+  item.iconPath =
+    verdict === 'agrees'
+      ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+      : verdict === 'notCompared'
+        ? new vscode.ThemeIcon('circle-slash')
+        : new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  item.tooltip = [
+    vscode.l10n.t('Held against the simulator’s “{0}” scenario.', scenario),
+    ...c.differences.map(describeDifference),
+    verdict === 'notCompared'
+      ? vscode.l10n.t('Not compared: after the handshake both sides have such sockets.')
+      : '',
+  ]
+    .filter((x) => x)
+    .join('\n');
+  item.command = {
+    command: LIVE_COMMANDS.showInSimulator,
+    title: vscode.l10n.t('Show in the Simulator'),
+  };
+  return item;
+}
+
+function describeDifference(d: Difference): string {
+  switch (d.kind) {
+    case 'unpredicted':
+      return d.elsewhere
+        ? vscode.l10n.t(
+            'The simulator runs it on the {0} side instead (step {1}).',
+            d.elsewhere.role,
+            String(d.elsewhere.step + 1),
+          )
+        : vscode.l10n.t('No simulated step of this side runs it here.');
+    case 'state':
+      return vscode.l10n.t(
+        'The real socket is {0}; the simulated one is {1}.',
+        d.real,
+        d.simulated,
+      );
+    case 'segment':
+      return vscode.l10n.t(
+        'The real segment is {0}; the simulated one is {1}.',
+        d.real,
+        d.simulated,
+      );
+    case 'skipped':
+      return vscode.l10n.t(
+        'The real kernel did not stop at simulated step(s) {0}.',
+        d.steps.map((i) => i + 1).join(', '),
+      );
+  }
+}
+
+function isMode(value: unknown): value is ProgramMode {
+  return typeof value === 'string' && (PROGRAM_MODES as readonly string[]).includes(value);
+}
+
 // --- the run
 
 class LiveRun implements vscode.Disposable {
   private session: LiveSession | undefined;
+  /** The run held against the simulator (from the first stop on). */
+  private comparison: LiveComparison | undefined;
   private busy = false;
   private readonly tree = new KernelStackTree();
   private readonly highlight = vscode.window.createTextEditorDecorationType({
@@ -122,7 +204,11 @@ class LiveRun implements vscode.Disposable {
     overviewRulerLane: vscode.OverviewRulerLane.Full,
   });
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly breakpoints: LiveBreakpoints,
+    private readonly simulator: SimulatorApi,
+  ) {}
 
   register(context: vscode.ExtensionContext): void {
     const view = vscode.window.createTreeView(KERNEL_STACK_VIEW, { treeDataProvider: this.tree });
@@ -132,7 +218,9 @@ class LiveRun implements vscode.Disposable {
       this,
       view,
       this.highlight,
-      command(LIVE_COMMANDS.run, () => this.start()),
+      // The mode ("handshake", "refused", "backlog") may come as an argument; the palette's
+      // run is the handshake.
+      command(LIVE_COMMANDS.run, (mode?: unknown) => this.start(isMode(mode) ? mode : 'handshake')),
       command(LIVE_COMMANDS.continue, () => this.advance(() => this.session!.continue())),
       command(LIVE_COMMANDS.stepOver, () => this.advance(() => this.session!.step('next'))),
       command(LIVE_COMMANDS.stepInto, () => this.advance(() => this.session!.step('step'))),
@@ -141,16 +229,15 @@ class LiveRun implements vscode.Disposable {
         this.stop(vscode.l10n.t('Kernel Lens: the real kernel was stopped.')),
       ),
       command(LIVE_COMMANDS.openFrame, (frame: Frame) => this.showFrame(frame, false)),
-      command(LIVE_COMMANDS.toggleBreakpoint, () => this.toggleBreakpoint(context.workspaceState)),
+      // From the editor (no argument) or a call graph node's context menu (the node's
+      // data-vscode-context: { function }).
+      command(LIVE_COMMANDS.toggleBreakpoint, (arg?: { function?: unknown }) =>
+        typeof arg?.function === 'string' && arg.function
+          ? this.breakpoints.toggle(arg.function)
+          : this.toggleAtCursor(),
+      ),
+      command(LIVE_COMMANDS.showInSimulator, () => this.showInSimulator(true)),
     );
-    this.state = context.workspaceState;
-  }
-
-  private state: vscode.Memento | undefined;
-
-  /** Functions added from the editor, kept per workspace for the next run. */
-  private extraBreakpoints(): string[] {
-    return this.state?.get<string[]>(EXTRA_BREAKPOINTS_KEY) ?? [];
   }
 
   /**
@@ -158,7 +245,7 @@ class LiveRun implements vscode.Disposable {
    * function comes from the language server's outline (a syscall's body is the kernel's
    * `__do_sys_<name>`); gdb checks the name exists when the run starts.
    */
-  private async toggleBreakpoint(state: vscode.Memento): Promise<void> {
+  private async toggleAtCursor(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       void vscode.window.showInformationMessage(
@@ -179,22 +266,10 @@ class LiveRun implements vscode.Disposable {
       );
       return;
     }
-    const syscall = /^(?:COMPAT_)?SYSCALL_DEFINE\d\((\w+)\)$/.exec(fn.name);
-    const name = syscall ? `__do_sys_${syscall[1]}` : fn.name;
-    const extra = this.extraBreakpoints();
-    const removing = extra.includes(name);
-    await state.update(
-      EXTRA_BREAKPOINTS_KEY,
-      removing ? extra.filter((f) => f !== name) : [...extra, name],
-    );
-    void vscode.window.showInformationMessage(
-      removing
-        ? vscode.l10n.t('Kernel Lens: {0} removed from the real-kernel breakpoints.', name)
-        : vscode.l10n.t('Kernel Lens: the next real-kernel run also stops in {0}.', name),
-    );
+    await this.breakpoints.toggle(fn.name);
   }
 
-  private async start(): Promise<void> {
+  private async start(mode: ProgramMode): Promise<void> {
     if (this.session || this.busy) {
       void vscode.window.showInformationMessage(
         vscode.l10n.t('Kernel Lens: a real kernel is already running; stop it first.'),
@@ -214,11 +289,12 @@ class LiveRun implements vscode.Disposable {
             this.log.info(`live: ${message}`);
             progress.report({ message });
           };
-          const extra = this.extraBreakpoints().filter((f) => !defaultFunctions().includes(f));
+          const extra = this.breakpoints.list().filter((f) => !defaultFunctions().includes(f));
+          const functions = [...defaultFunctions(), ...extra];
           const starting = LiveSession.start({
-            mode: 'handshake',
+            mode,
             log: report,
-            ...(extra.length ? { functions: [...defaultFunctions(), ...extra] } : {}),
+            ...(extra.length ? { functions } : {}),
           });
           // Cancelling ends QEMU and gdb as soon as they exist; what they were doing then
           // fails, and that failure is the cancel, not an error to show.
@@ -232,6 +308,8 @@ class LiveRun implements vscode.Disposable {
             const session = await starting;
             if (token.isCancellationRequested) return;
             this.session = session;
+            this.breakpoints.running = true;
+            this.comparison = new LiveComparison(mode, functions, session.kernel.version);
             this.log.info(
               `live: kernel ${session.kernel.release} (${session.kernel.version}), sources ${session.kernel.sourceTree}`,
             );
@@ -294,9 +372,53 @@ class LiveRun implements vscode.Disposable {
         `${stop.segment ? ` seg=${stop.segment}` : ''} (${stop.ms} ms)`,
     );
     await vscode.commands.executeCommand('setContext', RUNNING_KEY, true);
-    this.tree.show(stop);
+    const comparison = this.comparison?.add(stop);
+    const scenario = this.comparison?.scenario;
+    this.tree.show(stop, comparison && scenario ? { comparison, scenario } : undefined);
+    if (comparison) {
+      this.log.info(
+        `live: stop ${stop.seq + 1} against "${scenario}": ${verdictOf(comparison)}` +
+          (comparison.step ? ` (step ${comparison.step.index + 1})` : '') +
+          (comparison.differences.length ? ` ${JSON.stringify(comparison.differences)}` : ''),
+      );
+    }
     await vscode.commands.executeCommand(`${KERNEL_STACK_VIEW}.focus`);
     await this.showFrame(stop.frame, true);
+    // Not awaited: the scenario's first run resolves its lines through the language server,
+    // and stepping the real kernel need not wait for that.
+    void this.showInSimulator(false);
+  }
+
+  /**
+   * The simulator beside, at the step that predicted the current stop, with the "Real kernel"
+   * strip; it never takes the focus. `asked`: the user clicked the view's row (a failure is
+   * then said, not only logged).
+   */
+  private async showInSimulator(asked: boolean): Promise<void> {
+    const comparison = this.comparison?.current();
+    const scenario = this.comparison?.scenario;
+    if (!comparison || !scenario || !this.comparison) {
+      if (asked)
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Kernel Lens: no simulator scenario models this run.'),
+        );
+      return;
+    }
+    try {
+      await this.simulator.showRealStop({
+        scenario,
+        rules: this.comparison.rules.text,
+        stop: realStopView(comparison),
+        reveal: true,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.warn(`live: the simulator could not show the stop: ${message}`);
+      if (asked)
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t('Kernel Lens: the simulator could not show the stop: {0}', message),
+        );
+    }
   }
 
   /** Opens the frame's source beside, highlighting its line (only the innermost frame's stays). */
@@ -335,8 +457,11 @@ class LiveRun implements vscode.Disposable {
   private async stop(message: string | undefined): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    this.comparison = undefined;
+    this.breakpoints.running = false;
     await vscode.commands.executeCommand('setContext', RUNNING_KEY, false);
     this.tree.show(undefined);
+    await this.simulator.showRealStop(undefined);
     for (const editor of vscode.window.visibleTextEditors)
       editor.setDecorations(this.highlight, []);
     if (session) {
@@ -357,6 +482,8 @@ class LiveRun implements vscode.Disposable {
 export function registerLiveKernel(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
+  breakpoints: LiveBreakpoints,
+  simulator: SimulatorApi,
 ): void {
-  new LiveRun(log).register(context);
+  new LiveRun(log, breakpoints, simulator).register(context);
 }

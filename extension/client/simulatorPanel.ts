@@ -25,6 +25,7 @@ import {
   STRING_KEYS,
   type ControlAction,
   type FromWebviewMessage,
+  type RealStopView,
   type Resume,
   type RunRequest,
   type RunView,
@@ -160,6 +161,32 @@ function pageStrings(): Strings {
         return vscode.l10n.t('← → step · Space play · Home/End · g jump');
       case 'inFlight':
         return vscode.l10n.t('In flight');
+      case 'realKernel':
+        return vscode.l10n.t('Real kernel');
+      case 'realStop':
+        return vscode.l10n.t('Stop {0}: {1} in {2} (pid {3})');
+      case 'realSocket':
+        return vscode.l10n.t('socket {0}');
+      case 'realSegment':
+        return vscode.l10n.t('segment {0}');
+      case 'realAgrees':
+        return vscode.l10n.t('Simulated step {0} ({1}) predicted this stop; they agree.');
+      case 'realDiffers':
+        return vscode.l10n.t('Simulated step {0} ({1}) predicted this stop, but they disagree:');
+      case 'realNoStep':
+        return vscode.l10n.t('No simulated step of the {0} predicts this stop in {1}.');
+      case 'realElsewhere':
+        return vscode.l10n.t('The simulator runs it on the {0} side instead (step {1}).');
+      case 'realState':
+        return vscode.l10n.t('The real socket is {0}; the simulated one is {1}.');
+      case 'realSegmentDiffers':
+        return vscode.l10n.t('The real segment is {0}; the simulated one is {1}.');
+      case 'realSkipped':
+        return vscode.l10n.t('The real kernel did not stop at simulated step(s) {0}.');
+      case 'realNotCompared':
+        return vscode.l10n.t('Not compared: after the handshake both sides have such sockets.');
+      case 'realShowStep':
+        return vscode.l10n.t('Show step {0}');
       default:
         return assertNever(key);
     }
@@ -184,6 +211,23 @@ interface PanelHost {
 
 let nextRunId = 1;
 
+/** A stop of the live run to hold against a scenario (liveKernel.ts): RealStopView, minus the run. */
+export interface RealStopRequest {
+  /** The scenario that models the live run's mode: "normal", "refused", "accept-overflow". */
+  readonly scenario: string;
+  /** The version whose rules the compared steps followed: the live kernel's, "6.1.158". */
+  readonly rules: string;
+  readonly stop: Omit<RealStopView, 'runId'>;
+  /** Show the predicting step (a new stop), or only update the strip. */
+  readonly reveal: boolean;
+}
+
+/** What other features ask of the simulator (registerSimulator's answer). */
+export interface SimulatorApi {
+  /** Opens or reveals the panel beside without taking the focus; undefined clears the strip. */
+  showRealStop(request: RealStopRequest | undefined): Promise<void>;
+}
+
 export class SimulatorPanel implements vscode.Disposable {
   private ready = false;
   /** A run a command asked to show before the page said `ready`. */
@@ -197,6 +241,8 @@ export class SimulatorPanel implements vscode.Disposable {
   private highlighting = false;
   /** The documents of the current run's files, loaded ahead (see warm()). */
   private warmed: vscode.TextDocument[] = [];
+  /** The live run's stop the page is held against (sent again when the page comes back). */
+  private real: RealStopView | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
@@ -243,6 +289,43 @@ export class SimulatorPanel implements vscode.Disposable {
     });
   }
 
+  /**
+   * Holds a live run's stop against its scenario: runs the scenario (with the live kernel's
+   * rules) unless the page shows that run already, shows the predicting step, and draws the
+   * "Real kernel" strip. The panel is revealed without taking the focus.
+   */
+  async showRealStop(request: RealStopRequest | undefined): Promise<void> {
+    if (!request) {
+      this.real = undefined;
+      if (this.ready) this.post({ type: 'sim/real', real: null, reveal: false });
+      return;
+    }
+    let run = this.run;
+    const fresh =
+      !run ||
+      run.request.scenario !== request.scenario ||
+      run.rulesVersion !== versionOf(request.rules).text ||
+      run.request.seed !== 1 ||
+      run.request.drops.length > 0 ||
+      Object.keys(run.request.params).length > 0;
+    if (fresh || !run) {
+      run = await this.build(
+        { scenario: request.scenario, params: {}, seed: 1, drops: [] },
+        versionOf(request.rules),
+      );
+    }
+    const real: RealStopView = { ...request.stop, runId: run.runId };
+    this.real = real;
+    const at = request.reveal && real.step !== undefined ? real.step : this.step;
+    if (this.ready) {
+      if (fresh) this.post({ type: 'sim/show', run, step: at });
+      this.post({ type: 'sim/real', real, reveal: request.reveal });
+    } else if (fresh || request.reveal) {
+      this.pendingShow = { run, step: at };
+    }
+    this.panel.reveal(undefined, true);
+  }
+
   dispose(): void {
     this.disposeEmitter.fire();
     this.disposeEmitter.dispose();
@@ -272,7 +355,12 @@ export class SimulatorPanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready': {
         this.ready = true;
-        const show = this.pendingShow;
+        // During a live run the page comes back to the step of the stop it is held against.
+        const live =
+          this.real && this.run?.runId === this.real.runId
+            ? { run: this.run, step: this.real.step ?? this.step }
+            : undefined;
+        const show = this.pendingShow ?? live;
         this.pendingShow = undefined;
         const resume = this.host.context.workspaceState.get<Resume>(RESUME_KEY);
         this.post({
@@ -283,6 +371,7 @@ export class SimulatorPanel implements vscode.Disposable {
           ...(show ? { show } : {}),
           ...(resume && isRunRequest(resume.request) ? { resume } : {}),
         });
+        if (this.real) this.post({ type: 'sim/real', real: this.real, reveal: false });
         break;
       }
       case 'sim/run': {
@@ -316,14 +405,14 @@ export class SimulatorPanel implements vscode.Disposable {
   }
 
   /** Runs a request in the engine and resolves its code points in the open tree. */
-  async build(request: RunRequest): Promise<RunView> {
+  async build(request: RunRequest, rules?: KernelVersion): Promise<RunView> {
     const started = Date.now();
     const server = this.host.server;
     const client = await clientSoon(server);
     const status = server.status;
     const root = 'root' in status ? status.root : undefined;
     this.rootUri = root ? vscode.Uri.parse(root.uri) : undefined;
-    const version = versionOf(root?.version);
+    const version = rules ?? versionOf(root?.version);
     const prefix = root ? `${root.uri.replace(/\/$/, '')}/` : undefined;
     const lookup: AnchorLookup | undefined =
       client && prefix
@@ -501,7 +590,7 @@ export function registerSimulator(
   context: vscode.ExtensionContext,
   server: LanguageServer,
   log: vscode.LogOutputChannel,
-): void {
+): SimulatorApi {
   const highlighter = new StepHighlighter(log);
   const stack = new SimulatorStackView();
   context.subscriptions.push(highlighter, stack);
@@ -521,17 +610,23 @@ export function registerSimulator(
     });
     return p;
   };
-  const panelFor = (): SimulatorPanel => {
+  /** `live`: for a live run's stop: right of every editor, not taking the focus. */
+  const panelFor = (live = false): SimulatorPanel => {
     if (current) return current;
     // Beside the editor in use, so the kernel lines open in the column it leaves.
-    const column = vscode.window.activeTextEditor
-      ? vscode.ViewColumn.Beside
-      : vscode.ViewColumn.One;
+    const column = live
+      ? Math.min(
+          3,
+          Math.max(0, ...vscode.window.visibleTextEditors.map((e) => e.viewColumn ?? 1)) + 1,
+        )
+      : vscode.window.activeTextEditor
+        ? vscode.ViewColumn.Beside
+        : vscode.ViewColumn.One;
     return adopt(
       vscode.window.createWebviewPanel(
         SIMULATOR_VIEW_TYPE,
         vscode.l10n.t('Handshake Simulator'),
-        { viewColumn: column, preserveFocus: false },
+        { viewColumn: column, preserveFocus: live },
         {
           enableScripts: true,
           localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
@@ -590,4 +685,8 @@ export function registerSimulator(
     ),
     { dispose: () => current?.panel.dispose() },
   );
+  return {
+    // Clearing never opens a panel; a stop opens one if there is none.
+    showRealStop: async (request) => (request ? panelFor(true) : current)?.showRealStop(request),
+  };
 }

@@ -8,6 +8,7 @@
  * the model without that counting as a disagreement.
  */
 import type { SimStep } from '../../webview/simulator/engine/index';
+import type { RealDifferenceView } from '../protocol/simulatorWebview';
 import type { Stop } from './stops';
 
 /** Which side a stop belongs to: the server's process and sockets, or the client's. */
@@ -164,19 +165,14 @@ export const SCENARIO_OF_MODE: Readonly<Record<string, string | undefined>> = {
 
 // --- where they disagree
 
-/** Why a compared stop and the simulation disagree. */
-export type Difference =
-  /** No step of the stop's role predicts it; `elsewhere`: a step of the other role runs it. */
-  | {
-      readonly kind: 'unpredicted';
-      readonly elsewhere?: { readonly role: Role; readonly step: number };
-    }
-  /** The socket's state at the stop, and the state the matched step leaves. */
-  | { readonly kind: 'state'; readonly real: string; readonly simulated: string }
-  /** The segment's flags at the stop ("SYN,ACK"), and those of the segment the step handles. */
-  | { readonly kind: 'segment'; readonly real: string; readonly simulated: string }
-  /** Steps of the same host that run a breakpoint function, passed over without a stop. */
-  | { readonly kind: 'skipped'; readonly steps: readonly number[] };
+/**
+ * Why a compared stop and the simulation disagree: no step of the stop's side predicts it
+ * (`elsewhere`: a step of the other side runs it), the socket state at the stop and the one
+ * the matched step leaves, the segment's flags ("SYN,ACK") and those of the segment the step
+ * handles, or steps of the same host that run a breakpoint function, passed over without a
+ * stop. The simulator page shows these as they are (extension/protocol/simulatorWebview.ts).
+ */
+export type Difference = RealDifferenceView;
 
 export interface Comparison extends Agreement {
   /** Empty when the stop was predicted and nothing differs (or it was not compared). */

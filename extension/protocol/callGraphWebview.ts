@@ -83,6 +83,28 @@ export interface GraphQuery {
 /** Deepest graph the view asks for (the server's own cap is the same). */
 export const MAX_DEPTH = 8;
 
+// --- real-kernel breakpoints: the names host and page agree on
+
+/**
+ * The kernel function a real-kernel breakpoint on a graph (or outline) function stops in: a
+ * syscall's definition, `SYSCALL_DEFINE3(connect)`, is the kernel's `__do_sys_connect`; any
+ * other name is itself.
+ */
+export function breakpointFunction(name: string): string {
+  const syscall = /^(?:COMPAT_)?SYSCALL_DEFINE\d\((\w+)\)$/.exec(name);
+  return syscall ? `__do_sys_${syscall[1]}` : name;
+}
+
+/** The list with `fn` added at the end, or removed; `added` says which. */
+export function toggleBreakpoint(
+  list: readonly string[],
+  fn: string,
+): { readonly list: string[]; readonly added: boolean } {
+  return list.includes(fn)
+    ? { list: list.filter((f) => f !== fn), added: false }
+    : { list: [...list, fn], added: true };
+}
+
 // --- localized strings (looked up on the host with vscode.l10n.t, sent in `init`)
 
 export const STRING_KEYS = [
@@ -113,6 +135,8 @@ export const STRING_KEYS = [
   'zoomIn',
   'zoomOut',
   'zoomFit',
+  'breakpoint',
+  'breakpointKey',
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];
 export type Strings = Readonly<Record<StringKey, string>>;
@@ -134,7 +158,9 @@ export type FromWebviewMessage =
   /** webview -> host: save this SVG document (a save dialog on the host). */
   | { readonly type: 'export/svg'; readonly svg: string; readonly fileName: string }
   /** webview -> host: open this Mermaid text in an editor. */
-  | { readonly type: 'export/mermaid'; readonly text: string };
+  | { readonly type: 'export/mermaid'; readonly text: string }
+  /** webview -> host: add or remove a real-kernel breakpoint on a node's function ("b"). */
+  | { readonly type: 'breakpoint/toggle'; readonly nodeId: string };
 
 /** Messages the host posts to the webview. */
 export type ToWebviewMessage =
@@ -159,13 +185,72 @@ export type ToWebviewMessage =
   /** host -> webview: show another graph (a command picked an entry while the panel was open). */
   | { readonly type: 'graph/show'; readonly query: GraphQuery }
   /** host -> webview: reveal and select a node (the side-bar tree's "Reveal in Graph"). */
-  | { readonly type: 'node/reveal'; readonly nodeId: string };
+  | { readonly type: 'node/reveal'; readonly nodeId: string }
+  /**
+   * host -> webview: the functions a real-kernel run stops in besides its own (after `init`,
+   * and whenever the graph, the editor or the page toggles one), e.g. ["tcp_v4_connect"].
+   */
+  | { readonly type: 'breakpoints'; readonly functions: readonly string[] };
 
 export type MessageType = FromWebviewMessage['type'] | ToWebviewMessage['type'];
 
 /** For `default:` of a switch over a union: a compile error when a member is not handled. */
 export function assertNever(value: never): never {
   throw new Error(`unhandled message: ${JSON.stringify(value)}`);
+}
+
+// --- guards: what arrives is checked before it is trusted
+
+type Fields = Record<string, unknown>;
+const isObject = (v: unknown): v is Fields => typeof v === 'object' && v !== null;
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v);
+const isQuery = (v: unknown): boolean =>
+  isObject(v) &&
+  isString(v['entry']) &&
+  typeof v['depth'] === 'number' &&
+  typeof v['allCandidates'] === 'boolean' &&
+  (v['choice'] === undefined || isString(v['choice']));
+
+const FROM_WEBVIEW: Record<FromWebviewMessage['type'], (m: Fields) => boolean> = {
+  ready: () => true,
+  'graph/request': (m) => isInt(m['messageId']) && isQuery(m['query']),
+  'node/open': (m) => isString(m['nodeId']),
+  'edge/open': (m) => isString(m['edgeId']),
+  'view/changed': (m) => isQuery(m['query']) && isString(m['title']),
+  'export/svg': (m) => isString(m['svg']) && isString(m['fileName']),
+  'export/mermaid': (m) => isString(m['text']),
+  'breakpoint/toggle': (m) => isString(m['nodeId']),
+};
+
+/** True when `v` is a message of the webview -> host union (tag and fields). */
+export function isFromWebviewMessage(v: unknown): v is FromWebviewMessage {
+  if (!isObject(v) || !isString(v['type'])) return false;
+  // Own keys only: a tag such as "toString" must not find Object.prototype's.
+  if (!Object.hasOwn(FROM_WEBVIEW, v['type'])) return false;
+  return (FROM_WEBVIEW as Record<string, (m: Fields) => boolean>)[v['type']]!(v);
+}
+
+const TO_WEBVIEW: Record<ToWebviewMessage['type'], (m: Fields) => boolean> = {
+  init: (m) =>
+    isObject(m['strings']) &&
+    Array.isArray(m['entries']) &&
+    isString(m['profile']) &&
+    (m['show'] === undefined || isQuery(m['show'])),
+  'graph/response': (m) =>
+    isInt(m['inReplyTo']) &&
+    (m['graph'] === undefined || m['graph'] === null || isObject(m['graph'])) &&
+    (m['error'] === undefined || isString(m['error'])),
+  'graph/show': (m) => isQuery(m['query']),
+  'node/reveal': (m) => isString(m['nodeId']),
+  breakpoints: (m) => Array.isArray(m['functions']) && m['functions'].every(isString),
+};
+
+/** True when `v` is a message of the host -> webview union. */
+export function isToWebviewMessage(v: unknown): v is ToWebviewMessage {
+  if (!isObject(v) || !isString(v['type'])) return false;
+  if (!Object.hasOwn(TO_WEBVIEW, v['type'])) return false;
+  return (TO_WEBVIEW as Record<string, (m: Fields) => boolean>)[v['type']]!(v);
 }
 
 // --- request/reply

@@ -180,6 +180,36 @@ export interface ScenarioChoice {
   readonly title: string; // localized
 }
 
+/**
+ * A stop of the live run ("Run on a Real Kernel", issue 7) held against the run the page shows:
+ * extension/live/simMatch.ts compareToSimulation, as the page draws it.
+ */
+export interface RealStopView {
+  /** The run `step` and the differences' steps index into. */
+  readonly runId: number;
+  readonly number: number; // 1-based order of the stop in the live run
+  readonly function: string; // "__sys_connect"
+  readonly task: { readonly comm: string; readonly pid: number };
+  readonly socketState?: string; // "SYN_SENT", as read at the stop
+  readonly segment?: string; // "SYN,ACK"
+  /** "server" or "client"; absent: not compared (both sides have such sockets). */
+  readonly role?: string;
+  /** The step that predicted the stop (0-based); absent: none did. */
+  readonly step?: number;
+  readonly differences: readonly RealDifferenceView[];
+}
+
+export type RealDifferenceView =
+  /** No step of the stop's side predicts it; `elsewhere`: a step of the other side runs it. */
+  | {
+      readonly kind: 'unpredicted';
+      readonly elsewhere?: { readonly role: string; readonly step: number };
+    }
+  | { readonly kind: 'state'; readonly real: string; readonly simulated: string }
+  | { readonly kind: 'segment'; readonly real: string; readonly simulated: string }
+  /** Steps (0-based) the real kernel went past without stopping, though they run a breakpoint. */
+  | { readonly kind: 'skipped'; readonly steps: readonly number[] };
+
 // --- localized strings (looked up on the host with vscode.l10n.t, sent in `init`)
 
 export const STRING_KEYS = [
@@ -229,6 +259,19 @@ export const STRING_KEYS = [
   'loading',
   'keys',
   'inFlight',
+  'realKernel',
+  'realStop',
+  'realSocket',
+  'realSegment',
+  'realAgrees',
+  'realDiffers',
+  'realNoStep',
+  'realElsewhere',
+  'realState',
+  'realSegmentDiffers',
+  'realSkipped',
+  'realNotCompared',
+  'realShowStep',
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];
 export type Strings = Readonly<Record<StringKey, string>>;
@@ -287,7 +330,12 @@ export type ToWebviewMessage =
   /** host -> webview: show this run at this step (a CodeLens while the panel is open). */
   | { readonly type: 'sim/show'; readonly run: RunView; readonly step: number }
   /** host -> webview: a control from a keybinding or command outside the page. */
-  | { readonly type: 'sim/control'; readonly action: ControlAction };
+  | { readonly type: 'sim/control'; readonly action: ControlAction }
+  /**
+   * host -> webview: the live run stopped (`real`), or ended (null); `reveal`: show the step
+   * that predicted the stop.
+   */
+  | { readonly type: 'sim/real'; readonly real: RealStopView | null; readonly reveal: boolean };
 
 export type ControlAction = 'step' | 'back' | 'togglePlay' | 'reset' | 'end';
 
@@ -346,6 +394,45 @@ const CONTROL_ACTIONS: readonly string[] = ['step', 'back', 'togglePlay', 'reset
 const isRun = (v: unknown): boolean =>
   isObject(v) && isInt(v['runId']) && Array.isArray(v['steps']) && Array.isArray(v['snapshots']);
 
+const isOptInt = (v: unknown): boolean => v === undefined || isInt(v);
+const isIntList = (v: unknown): boolean => Array.isArray(v) && v.every(isInt);
+
+function isRealDifference(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  switch (v['kind']) {
+    case 'unpredicted': {
+      const e = v['elsewhere'];
+      return e === undefined || (isObject(e) && typeof e['role'] === 'string' && isInt(e['step']));
+    }
+    case 'state':
+    case 'segment':
+      return typeof v['real'] === 'string' && typeof v['simulated'] === 'string';
+    case 'skipped':
+      return isIntList(v['steps']);
+    default:
+      return false;
+  }
+}
+
+export function isRealStop(v: unknown): v is RealStopView {
+  if (!isObject(v)) return false;
+  const task = v['task'];
+  return (
+    isInt(v['runId']) &&
+    isInt(v['number']) &&
+    typeof v['function'] === 'string' &&
+    isObject(task) &&
+    typeof task['comm'] === 'string' &&
+    isInt(task['pid']) &&
+    isOptString(v['socketState']) &&
+    isOptString(v['segment']) &&
+    isOptString(v['role']) &&
+    isOptInt(v['step']) &&
+    Array.isArray(v['differences']) &&
+    v['differences'].every(isRealDifference)
+  );
+}
+
 const TO_WEBVIEW: Record<ToWebviewMessage['type'], (m: Fields) => boolean> = {
   init: (m) =>
     isObject(m['strings']) &&
@@ -364,6 +451,8 @@ const TO_WEBVIEW: Record<ToWebviewMessage['type'], (m: Fields) => boolean> = {
     isOptString(m['error']),
   'sim/show': (m) => isRun(m['run']) && isInt(m['step']),
   'sim/control': (m) => typeof m['action'] === 'string' && CONTROL_ACTIONS.includes(m['action']),
+  'sim/real': (m) =>
+    (m['real'] === null || isRealStop(m['real'])) && typeof m['reveal'] === 'boolean',
 };
 
 /** True when `v` is a message of the host -> webview union. */

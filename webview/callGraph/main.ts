@@ -7,6 +7,7 @@
 import './callGraph.css';
 import {
   assertNever,
+  isToWebviewMessage,
   MAX_DEPTH,
   PendingRequests,
   type EntryChoice,
@@ -17,8 +18,14 @@ import {
 } from '../../extension/protocol/callGraphWebview';
 import { standaloneSvg } from '../common/theme';
 import { onHostMessage, vscodeApi } from '../common/vscodeApi';
-import { CallGraphModel, EMPTY_EXPANSION, toMermaid, type ExpansionState } from './model';
-import { renderGraph, type Placed } from './render';
+import {
+  breakpointNodes,
+  CallGraphModel,
+  EMPTY_EXPANSION,
+  toMermaid,
+  type ExpansionState,
+} from './model';
+import { markBreakpoint, renderGraph, type Placed } from './render';
 
 // --- state
 
@@ -45,14 +52,6 @@ function isSavedState(value: unknown): value is SavedState {
   );
 }
 
-function isHostMessage(value: unknown): value is ToWebviewMessage {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { type?: unknown }).type === 'string'
-  );
-}
-
 const vscode = vscodeApi<SavedState, FromWebviewMessage>(isSavedState);
 const requests = new PendingRequests();
 
@@ -69,6 +68,8 @@ let matches: string[] = [];
 let matchIndex = -1;
 let placed: Placed[] = [];
 let zoom = 1;
+/** Functions with a real-kernel breakpoint (the host's list: editor and graph alike). */
+let breakpoints: readonly string[] = [];
 /** Bumped by every load and render, so a late answer never overwrites a newer one. */
 let loadGeneration = 0;
 let renderGeneration = 0;
@@ -328,7 +329,12 @@ async function render(focus = false): Promise<void> {
   const graph = m.visible(expansion, kept());
   const { svg, placed: positions } = await renderGraph(
     graph,
-    { ...(selected ? { selected } : {}), path: pathIds, matches: new Set(matches) },
+    {
+      ...(selected ? { selected } : {}),
+      path: pathIds,
+      matches: new Set(matches),
+      breakpoints: breakpointNodes(m.data.nodes, breakpoints),
+    },
     s,
   );
   if (generation !== renderGeneration) return;
@@ -363,6 +369,15 @@ function applyZoom(): void {
   if (!svg || !box) return;
   svg.setAttribute('width', String(box.width * zoom));
   svg.setAttribute('height', String(box.height * zoom));
+}
+
+/** Puts the breakpoint dots on the drawn nodes as the list says (no new layout). */
+function markBreakpoints(): void {
+  if (!model || !strings) return;
+  const marked = breakpointNodes(model.data.nodes, breakpoints);
+  for (const g of graphArea.querySelectorAll<SVGGElement>('g.node')) {
+    markBreakpoint(g, marked.has(g.dataset['node'] ?? ''), strings.breakpoint);
+  }
 }
 
 function nodeElement(id: string): SVGGElement | undefined {
@@ -444,6 +459,11 @@ graphArea.addEventListener('keydown', (e) => {
     case '-':
       toggle(nodeId);
       break;
+    case 'b':
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      // Stored and answered by the host (`breakpoints`), which the dot then follows.
+      vscode.postMessage({ type: 'breakpoint/toggle', nodeId });
+      break;
     case 'ArrowDown':
       next = nearest(nodeId, (p, here) => p.y > here.y + 1, 'down');
       break;
@@ -497,7 +517,8 @@ function nearest(
 
 // --- host messages
 
-onHostMessage(isHostMessage, (message: ToWebviewMessage) => {
+// The guard drops anything that is not in the protocol (extension/protocol/callGraphWebview.ts).
+onHostMessage(isToWebviewMessage, (message: ToWebviewMessage) => {
   switch (message.type) {
     case 'init': {
       const first = strings === undefined;
@@ -530,6 +551,10 @@ onHostMessage(isHostMessage, (message: ToWebviewMessage) => {
       break;
     case 'node/reveal':
       void revealNode(message.nodeId, true);
+      break;
+    case 'breakpoints':
+      breakpoints = message.functions;
+      markBreakpoints();
       break;
     default:
       assertNever(message);

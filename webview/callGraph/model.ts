@@ -9,7 +9,12 @@
  * the functions along it. However much is expanded, at most `maxVisible` functions are drawn:
  * a whole tree's `connect` reaches hundreds, and a layered layout of those is unreadable.
  */
-import type { GraphData, GraphEdge, GraphNode } from '../../extension/protocol/callGraphWebview';
+import {
+  breakpointFunction,
+  type GraphData,
+  type GraphEdge,
+  type GraphNode,
+} from '../../extension/protocol/callGraphWebview';
 
 /** What the user changed, saved in the webview state so it survives hiding and reloading. */
 export interface ExpansionState {
@@ -308,4 +313,15 @@ export function toMermaid(graph: VisibleGraph): string {
   }
   lines.push('  classDef entry stroke-width:3px', `  class ${ids.get(graph.root)!} entry`);
   return `${lines.join('\n')}\n`;
+}
+
+// --- real-kernel breakpoints (issue 7: "Run on a Real Kernel" also stops in these)
+
+/** Ids of the graph's functions that have a breakpoint. */
+export function breakpointNodes(
+  nodes: readonly GraphNode[],
+  functions: readonly string[],
+): Set<string> {
+  const set = new Set(functions);
+  return new Set(nodes.filter((n) => set.has(breakpointFunction(n.name))).map((n) => n.id));
 }

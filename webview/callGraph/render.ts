@@ -5,6 +5,7 @@
  */
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import { breakpointFunction } from '../../extension/protocol/callGraphWebview';
 import type { VisibleGraph } from './model';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -20,6 +21,8 @@ export interface Marks {
   readonly selected?: string;
   readonly path: ReadonlySet<string>;
   readonly matches: ReadonlySet<string>;
+  /** Nodes whose function has a real-kernel breakpoint. */
+  readonly breakpoints: ReadonlySet<string>;
 }
 
 export interface RenderStrings {
@@ -28,6 +31,8 @@ export interface RenderStrings {
   readonly openDefinition: string;
   readonly openInitializer: string;
   readonly notDefined: string;
+  readonly breakpoint: string;
+  readonly breakpointKey: string;
 }
 
 /** Where a node landed, for keyboard moves between nodes. */
@@ -57,6 +62,23 @@ function el<K extends keyof SVGElementTagNameMap>(
   for (const [k, v] of Object.entries(attributes)) element.setAttribute(k, String(v));
   parent?.appendChild(element);
   return element;
+}
+
+/**
+ * Shows or hides a node's real-kernel breakpoint: a dot on its top left corner, in the
+ * editor's breakpoint colour. Used when drawing, and on a drawn node when a breakpoint is
+ * toggled (no new layout).
+ */
+export function markBreakpoint(node: SVGGElement, on: boolean, title: string): void {
+  node.classList.toggle('breakpoint', on);
+  const dot = node.querySelector(':scope > circle.breakpoint-dot');
+  if (!on) {
+    dot?.remove();
+    return;
+  }
+  if (dot) return;
+  const circle = el('circle', { class: 'breakpoint-dot', cx: 0, cy: 0, r: 5 }, node);
+  el('title', {}, circle).textContent = title;
 }
 
 /** Lays out and draws `graph` into a new <svg>; `placed` lists node positions. */
@@ -224,13 +246,21 @@ export async function renderGraph(
         'aria-level': v.depth + 1,
         'aria-label': `${v.node.name}${v.node.file ? `, ${v.node.file}` : ''}`,
         ...(v.callees ? { 'aria-expanded': String(v.expanded && v.hiddenCallees === 0) } : {}),
+        // The webview's context menu (package.json webview/context) gets this object.
+        'data-vscode-context': JSON.stringify({
+          webviewSection: 'node',
+          function: breakpointFunction(v.node.name),
+          preventDefaultContextMenuItems: true,
+        }),
       },
       nodeLayer,
     );
-    el('title', {}, g).textContent = v.node.file
-      ? `${v.node.file}${v.node.line ? `:${v.node.line}` : ''} (${strings.openDefinition})`
-      : strings.notDefined;
+    el('title', {}, g).textContent =
+      (v.node.file
+        ? `${v.node.file}${v.node.line ? `:${v.node.line}` : ''} (${strings.openDefinition})`
+        : strings.notDefined) + `\n${strings.breakpointKey}`;
     el('rect', { class: 'box', width: w, height: h, rx: 4 }, g);
+    markBreakpoint(g, marks.breakpoints.has(laid.id), strings.breakpoint);
     el('text', { class: 'name', x: PAD_X, y: NAME_HEIGHT }, g).textContent = v.node.name;
     el('text', { class: 'file', x: PAD_X, y: NAME_HEIGHT + FILE_HEIGHT }, g).textContent =
       v.node.file ?? '';

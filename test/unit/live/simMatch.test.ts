@@ -1,5 +1,6 @@
 // Real stops against the simulator's predictions: the stops as one live run saw them on this
-// machine, the steps from the simulator engine's own scenarios (normal, refused).
+// machine, the steps from the simulator engine's own scenarios (normal, refused); and the
+// same held stop by stop as VS Code's live run does (extension/client/liveComparison.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,12 @@ import {
   syscallEntries,
 } from '../../../extension/live/simMatch';
 import { defaultFunctions } from '../../../extension/live/stops';
+import {
+  LiveComparison,
+  liveRules,
+  realStopView,
+  verdictOf,
+} from '../../../extension/client/liveComparison';
 import type { Stop } from '../../../extension/live/stops';
 import {
   parseKernelVersion,
@@ -252,5 +259,48 @@ void describe('compareToSimulation', () => {
     const d = c!.differences[0];
     assert.equal(d?.kind, 'unpredicted');
     assert.equal(d?.kind === 'unpredicted' ? d.elsewhere?.role : undefined, 'server');
+  });
+});
+
+void describe('LiveComparison', () => {
+  void it('holds the handshake against "normal", stop by stop', () => {
+    seq = 0;
+    const live = new LiveComparison('handshake', defaultFunctions(), '6.1.158');
+    assert.equal(live.scenario, 'normal');
+    assert.equal(live.rules.text.startsWith('6.1'), true);
+    const calls = ['__sys_socket', '__sys_bind', '__sys_listen', '__sys_accept4'];
+    for (const fn of calls) assert.equal(verdictOf(live.add(stop(fn, 81))!), 'agrees');
+    live.add(stop('__sys_socket', 82));
+    const connect = live.add(stop('__sys_connect', 82))!;
+    assert.equal(verdictOf(connect), 'agrees');
+    assert.equal(connect.step?.syscall?.call, 'connect');
+    assert.equal(connect.step?.host, 'client');
+    const view = realStopView(connect);
+    assert.deepEqual(view, {
+      number: 6,
+      function: '__sys_connect',
+      task: { comm: 'kl-live', pid: 82 },
+      role: 'client',
+      step: connect.step!.index,
+      differences: [],
+    });
+    assert.equal(live.current(), connect);
+  });
+
+  void it('says when no step predicts a stop, and which scenario models each mode', () => {
+    seq = 0;
+    const live = new LiveComparison('refused', defaultFunctions(), 'not a version');
+    assert.equal(live.scenario, 'refused');
+    assert.equal(live.rules.text, liveRules('6.1').text);
+    live.add(stop('__sys_socket', 81));
+    live.add(stop('__sys_connect', 81));
+    const odd = live.add(stop('tcp_finish_connect', 81, 'SYN_SENT', 'SYN,ACK'))!;
+    assert.equal(verdictOf(odd), 'unpredicted');
+    assert.equal(realStopView(odd).step, undefined);
+    assert.equal(realStopView(odd).differences[0]?.kind, 'unpredicted');
+    assert.equal(
+      new LiveComparison('backlog', defaultFunctions(), '6.1').scenario,
+      'accept-overflow',
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
   type ControlAction,
   type DropRule,
   type FromWebviewMessage,
+  type RealStopView,
   type RunRequest,
   type RunView,
   type ScenarioChoice,
@@ -20,6 +21,7 @@ import {
 import { onHostMessage, vscodeApi } from '../../common/vscodeApi';
 import { el, fill } from './dom';
 import { clampStep, flowBases, laneLayout, syscallTimelines } from './model';
+import { realStrip } from './realStop';
 import {
   explanationView,
   fmt,
@@ -73,6 +75,8 @@ let timer: ReturnType<typeof setInterval> | undefined;
 let nextMessageId = 1;
 const pending = new Map<number, true>();
 let error = '';
+/** The live run's current stop, held against the run shown (null: no live run). */
+let real: RealStopView | null = null;
 
 const post = (m: FromWebviewMessage): void => api.postMessage(m);
 
@@ -100,6 +104,7 @@ function load(next: RunView, at: number): void {
     timelines: syscallTimelines(next),
   };
   renderChrome();
+  renderReal();
   go(at);
 }
 
@@ -203,6 +208,11 @@ function onMessage(m: ToWebviewMessage): void {
     case 'sim/control':
       control(m.action);
       break;
+    case 'sim/real':
+      real = m.real;
+      renderReal();
+      if (real && m.reveal && run?.runId === real.runId && real.step !== undefined) go(real.step);
+      break;
     default:
       assertNever(m);
   }
@@ -223,6 +233,7 @@ const ui = {
   relative: el('input', { id: 'relative', type: 'checkbox' }),
   relativeLabel: el('label', { for: 'relative' }),
   status: el('p', { id: 'status', class: 'status', role: 'status' }),
+  real: el('div', { id: 'real-stop' }),
   params: el('details', { id: 'params', class: 'params' }),
   diagram: el('div', { id: 'diagram', class: 'diagram' }),
   explanation: el('div', { id: 'explanation' }),
@@ -267,6 +278,7 @@ function renderShell(): void {
       el('span', { class: 'muted keys' }, s.keys),
     ),
     ui.status,
+    ui.real,
     ui.params,
     el(
       'main',
@@ -275,6 +287,13 @@ function renderShell(): void {
       el('div', { class: 'right' }, ui.explanation, ui.header, ui.sockets, ui.syscalls),
     ),
   );
+}
+
+/** The "Real kernel" strip: shown while a live run holds a stop against this page. */
+function renderReal(): void {
+  if (!strings) return;
+  if (real) fill(ui.real, realStrip(real, strings, run, go));
+  else fill(ui.real);
 }
 
 function renderPlayButton(): void {
