@@ -413,13 +413,16 @@ export class SimulatorPanel implements vscode.Disposable {
     const root = 'root' in status ? status.root : undefined;
     this.rootUri = root ? vscode.Uri.parse(root.uri) : undefined;
     const version = rules ?? versionOf(root?.version);
-    const prefix = root ? `${root.uri.replace(/\/$/, '')}/` : undefined;
+    // Both sides in vscode.Uri's spelling: the server's URIs and the status's root may escape
+    // differently (Debian's "6.12.117-1~deb12u1" has "~" as is in one and "%7E" in the other).
+    const canonical = (uri: string): string => vscode.Uri.parse(uri).toString();
+    const prefix = root ? `${canonical(root.uri).replace(/\/$/, '')}/` : undefined;
     const lookup: AnchorLookup | undefined =
       client && prefix
         ? async (a) => {
             const hit = await client.sendRequest(resolveCodePoint, a);
             if (!hit) return { reason: `"${a.anchor}" not found in ${a.function}` };
-            const uri = hit.location.uri;
+            const uri = canonical(hit.location.uri);
             const file = uri.startsWith(prefix)
               ? decodeURIComponent(uri.slice(prefix.length))
               : uri;

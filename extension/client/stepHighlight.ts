@@ -2,7 +2,8 @@
  * The simulator's "beside the source": on each step, the editor in the other column shows the
  * step's kernel line in the open tree (embedded 6.1 or the workspace's), highlighted with a
  * whole-line decoration in the theme's colours and revealed in the centre, without taking
- * the focus from the simulator (preserveFocus), so its keyboard controls keep working.
+ * the focus from the simulator (preserveFocus), so its keyboard controls keep working; when the
+ * user steps from the editor instead (the global keybindings), the focus stays in the editor.
  *
  * The colours are the debugger's "current stack frame" ones (editor.stackFrameHighlightBackground
  * and its focused variant): a simulator step is a stack frame of a kernel that is not running,
@@ -66,9 +67,12 @@ export class StepHighlighter implements vscode.Disposable {
       (e) => e.viewColumn === column && e.document.uri.toString() === target.uri.toString(),
     );
     if (!editor) {
+      // The focus stays where it is: in the simulator's page, or in the editor of that column
+      // when the user steps from there (the global keybindings), which the new file replaces.
+      const editorHasFocus = vscode.window.activeTextEditor?.viewColumn === column;
       editor = await vscode.window.showTextDocument(target.uri, {
         viewColumn: column,
-        preserveFocus: true,
+        preserveFocus: !editorHasFocus,
         preview: true,
         selection: range,
       });

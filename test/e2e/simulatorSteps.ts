@@ -1,0 +1,94 @@
+/**
+ * Steps the simulator end-to-end tests share: finding the simulator page, the step the
+ * highlight should be on, and watching the editors for that highlight.
+ */
+import assert from 'node:assert/strict';
+import { basename } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameView, RunView } from '../../extension/protocol/simulatorWebview';
+
+/** The active tab of an editor group showing `file` (by its exact base name). */
+export function activeFileTab(page: Page, file: string) {
+  const name = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return page
+    .locator('.tabs-container .tab.active', { hasText: new RegExp(`(^|\\W)${name}(\\W|$)`) })
+    .first();
+}
+
+/** The simulator page inside the webview's two iframes. */
+export function simFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** The line the simulator should highlight at a step: its innermost resolved frame. */
+export function innermost(run: RunView, index: number): FrameView {
+  const f = [...run.steps[index]!.frames].reverse().find((x) => x.file && x.line);
+  assert.ok(f, `step ${index + 1} has a resolved frame`);
+  return f;
+}
+
+/**
+ * Watches the editors for the step highlight (an extension decoration: a `ced-*` class in
+ * .view-overlays) and records, with the time, the line number the gutter shows beside it,
+ * whenever the decoration moves or changes (each step's label makes a new class).
+ */
+export async function watchHighlight(page: Page): Promise<void> {
+  // Browser-side code, as text: the test project has no DOM types.
+  await page.evaluate(`(() => {
+    window.__klMarks = [];
+    const read = () => {
+      const cdr = document.querySelector('.view-overlays .cdr[class*="ced-"]');
+      const row = cdr && cdr.parentElement;
+      const editor = cdr && cdr.closest('.monaco-editor');
+      if (!row || !editor) return undefined;
+      const top = row.style.top;
+      const margin = Array.from(editor.querySelectorAll('.margin-view-overlays > div')).find(
+        (d) => d.style.top === top,
+      );
+      const numbers = margin && margin.querySelector('.line-numbers');
+      // The step's label is an inline decoration on the same line, with a class of its own.
+      const view = Array.from(editor.querySelectorAll('.view-lines > .view-line')).find(
+        (d) => d.style.top === top,
+      );
+      const label = view && view.querySelector('[class*="ced-"]');
+      return {
+        t: Date.now(),
+        line: Number(numbers ? numbers.textContent.trim() : 0),
+        cls: cdr.className + ' ' + (label ? label.className : ''),
+      };
+    };
+    let last = '';
+    new MutationObserver(() => {
+      const m = read();
+      const key = m ? m.cls + '@' + m.line : '';
+      if (m && key !== last && m.line > 0) {
+        last = key;
+        window.__klMarks.push(m);
+      }
+    }).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['class', 'style'],
+    });
+  })()`);
+}
+
+export interface Mark {
+  t: number; // Date.now() in the page
+  line: number; // the gutter's line number beside the highlight
+  cls: string;
+}
+
+export async function marks(page: Page): Promise<Mark[]> {
+  return (await page.evaluate('window.__klMarks')) as Mark[];
+}
+
+/** Waits until a highlight newer than the first `seen` marks sits on `line`. */
+export async function highlightOn(page: Page, seen: number, line: number): Promise<void> {
+  await page.waitForFunction(
+    `(() => { const m = window.__klMarks; return m.length > ${seen} && m[m.length - 1].line === ${line}; })()`,
+    undefined,
+    { timeout: 30_000 },
+  );
+}
