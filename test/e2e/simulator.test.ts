@@ -13,12 +13,10 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { resolveAnchor } from '../../extension/core/anchors';
 import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir, packageRoot } from '../../extension/kernelSources/paths';
 import type { RunView } from '../../extension/protocol/simulatorWebview';
 import { buildRun } from '../../extension/simulatorHost/runView';
-import { parseKernelVersion } from '../../webview/simulator/engine/index';
 import { OUTPUT, openSession, runCommand, statusItem, type Session } from './harness';
 import { goTo, openFile, positionIn } from './navigationSteps';
 import {
@@ -27,6 +25,7 @@ import {
   innermost,
   marks,
   simFrame,
+  treeRunContext,
   watchHighlight,
 } from './simulatorSteps';
 
@@ -139,16 +138,11 @@ void describe(
       // The expected run: the same engine and data, each anchor resolved with resolveAnchor on
       // the same tree the extension reads (the installed copy of the embedded sources).
       index = await KernelIndex.open(root, { cacheDir: indexCacheDir(), log: () => undefined });
-      const version = parseKernelVersion(index.version!.text);
-      normal = await buildRun({ scenario: 'normal', params: {}, seed: 1, drops: [] }, 1, {
-        version,
-        tree: { version: index.version!.text, source: 'embedded' },
-        displayLanguage: 'en',
-        lookup: async (a) => {
-          const r = await resolveAnchor(index, a);
-          return r.ok ? { file: r.file, line: r.line } : { reason: r.reason };
-        },
-      });
+      normal = await buildRun(
+        { scenario: 'normal', params: {}, seed: 1, drops: [] },
+        1,
+        treeRunContext(index, 'embedded'),
+      );
       assert.deepEqual(normal.unresolved, []);
       frame = simFrame(page);
     });

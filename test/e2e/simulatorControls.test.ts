@@ -10,13 +10,11 @@ import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { resolveAnchor } from '../../extension/core/anchors';
 import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
 import type { RunView } from '../../extension/protocol/simulatorWebview';
 import { buildRun, type RunContext } from '../../extension/simulatorHost/runView';
-import { parseKernelVersion } from '../../webview/simulator/engine/index';
 import { openSession, runCommand, statusItem, type Session } from './harness';
 import { activeTab, cursorItem, openFile } from './navigationSteps';
 import {
@@ -25,6 +23,7 @@ import {
   innermost,
   marks,
   simFrame,
+  treeRunContext,
   watchHighlight,
 } from './simulatorSteps';
 
@@ -55,15 +54,7 @@ void describe('simulator controls in VS Code (en, whole 6.12 tree)', { timeout: 
     await statusItem(page, /Kernel Lens: Linux 6\.12\.\d+ indexed/).waitFor({ timeout: 240_000 });
     // The expected runs: the same engine and data, each anchor resolved in the same 6.12 tree.
     index = await KernelIndex.open(tree, { cacheDir: indexCacheDir(), log: () => undefined });
-    context = {
-      version: parseKernelVersion(index.version!.text),
-      tree: { version: index.version!.text, source: 'workspace' },
-      displayLanguage: 'en',
-      lookup: async (a) => {
-        const r = await resolveAnchor(index, a);
-        return r.ok ? { file: r.file, line: r.line } : { reason: r.reason };
-      },
-    };
+    context = treeRunContext(index, 'workspace');
     normal = await buildRun({ scenario: 'normal', params: {}, seed: 1, drops: [] }, 1, context);
     assert.deepEqual(normal.unresolved, []);
     frame = simFrame(page);

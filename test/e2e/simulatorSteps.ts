@@ -5,7 +5,28 @@
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
+import { resolveAnchor } from '../../extension/core/anchors';
+import type { KernelIndex } from '../../extension/core/kernelIndex';
 import type { FrameView, RunView } from '../../extension/protocol/simulatorWebview';
+import type { RunContext } from '../../extension/simulatorHost/runView';
+import { parseKernelVersion } from '../../webview/simulator/engine/index';
+
+/**
+ * What the extension computes a run with, computed here independently: the tree's version
+ * rules, and each code point resolved with resolveAnchor on the same tree the extension reads.
+ */
+export function treeRunContext(index: KernelIndex, source: 'embedded' | 'workspace'): RunContext {
+  const version = index.version!.text;
+  return {
+    version: parseKernelVersion(version),
+    tree: { version, source },
+    displayLanguage: 'en',
+    lookup: async (a) => {
+      const r = await resolveAnchor(index, a);
+      return r.ok ? { file: r.file, line: r.line } : { reason: r.reason };
+    },
+  };
+}
 
 /** The active tab of an editor group showing `file` (by its exact base name). */
 export function activeFileTab(page: Page, file: string) {
