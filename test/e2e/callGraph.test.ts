@@ -339,6 +339,69 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
     }
   });
 
+  void it('toggles real-kernel breakpoints on nodes ("b", context menu), stored, in sync with the editor', async () => {
+    const { page } = session;
+    const SYS_CONNECT = 'net/socket.c#__sys_connect';
+    const dot = (id: string) =>
+      graphFrame(page).locator(`g.node.breakpoint[data-node="${id}"] > circle.breakpoint-dot`);
+    const toast = (text: string) => page.locator('.notification-toast', { hasText: text }).first();
+    // "b" on the focused node.
+    const node = frame.locator(`g.node[data-node="${SYS_CONNECT}"]`);
+    await node.focus();
+    await node.press('b');
+    await dot(SYS_CONNECT).waitFor({ timeout: 10_000 });
+    await toast('the next real-kernel run also stops in __sys_connect').waitFor({
+      timeout: 10_000,
+    });
+    // The node's context menu: a syscall's definition stops in its __do_sys_ body.
+    await frame.locator('g.node.entry').click({ button: 'right' });
+    const item = page.locator('.context-view .action-label', {
+      hasText: 'Toggle Real-Kernel Breakpoint on This Function',
+    });
+    await item.hover();
+    await item.click();
+    const entryId = await frame.locator('g.node.entry').getAttribute('data-node');
+    assert.ok(entryId);
+    await dot(entryId).waitFor({ timeout: 10_000 });
+    await toast('the next real-kernel run also stops in __do_sys_connect').waitFor({
+      timeout: 10_000,
+    });
+    // The dot is drawn in the editor's breakpoint colour.
+    const colours = await dot(SYS_CONNECT).evaluate((c) => {
+      const g = globalThis as unknown as PageGlobals;
+      const probe = c.ownerDocument.createElementNS('http://www.w3.org/2000/svg', 'circle');
+      // Through the CSSOM: the page's policy refuses style attributes.
+      (
+        probe as unknown as { style: { setProperty(n: string, v: string): void } }
+      ).style.setProperty('fill', 'var(--vscode-debugIcon-breakpointForeground)');
+      c.parentNode!.appendChild(probe);
+      const want = g.getComputedStyle(probe).getPropertyValue('fill');
+      probe.remove();
+      return { fill: g.getComputedStyle(c).getPropertyValue('fill'), want };
+    });
+    assert.equal(colours.fill, colours.want);
+    await session.shot('call-graph-breakpoints');
+
+    // Stored per workspace: after a window reload the page gets the same list from the host.
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await statusItem(page, /Kernel Lens: Linux 6\.1\.\d+ indexed/).waitFor({ timeout: 90_000 });
+    await dot(SYS_CONNECT).waitFor({ timeout: 60_000 });
+    await dot(entryId).waitFor({ timeout: 10_000 });
+
+    // Removed with "b" again; then added back from the editor, and the graph follows.
+    const restored = graphFrame(page).locator(`g.node[data-node="${SYS_CONNECT}"]`);
+    await restored.focus();
+    await restored.press('b');
+    await dot(SYS_CONNECT).waitFor({ state: 'detached', timeout: 10_000 });
+    await restored.press('Enter');
+    const line = lineOf('net/socket.c', /^int __sys_connect\(/);
+    await cursorReaches(page, line);
+    await runCommand(page, 'Kernel Lens: Toggle Real-Kernel Breakpoint on This Function');
+    await dot(SYS_CONNECT).waitFor({ timeout: 30_000 });
+    await session.shot('call-graph-breakpoint-from-editor');
+  });
+
   void it('follows the colour theme: light, dark and high contrast', async () => {
     const { page } = session;
     const boxStyle = (selector: string) =>
