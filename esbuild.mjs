@@ -5,7 +5,7 @@
 //   node esbuild.mjs --watch       rebuild on change
 //   node esbuild.mjs --production  minified, no source maps (used by `npm run package`)
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -124,6 +124,8 @@ function copyWasm() {
 }
 
 copyWasm();
+// A test file deleted or renamed must not leave its old bundle behind for `node --test dist/test/`.
+rmSync('dist/test', { recursive: true, force: true });
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
