@@ -30,14 +30,37 @@ export function advmssFor(mtu: number): number {
   return Math.max(Math.min(mtu - 40, 65535 - 40), 256);
 }
 
+/** TCP_DEFAULT_SCALING_RATIO (6.6+): a received byte is assumed to cost two of buffer. */
+export const TCP_DEFAULT_SCALING_RATIO = 128; // 1 << (TCP_RMEM_TO_WIN_SCALE - 1)
+export const TCP_MIN_MSS = 88;
+/** MAX_TCP_WINDOW: the cap of an unscaled window with tcp_workaround_signed_windows. */
+export const MAX_TCP_WINDOW = 32767;
+
 /**
- * tcp_full_space: the window a receive buffer of `rcvbuf` bytes can offer. Before 6.6 it is
- * rcvbuf less rcvbuf >> tcp_adv_win_scale; from 6.6 rcvbuf * scaling_ratio >> 8 with the
- * initial ratio of one half (tcp_scaling_ratio_init). Both give 65536 for the default 131072.
+ * tcp_win_from_space (include/net/tcp.h): how much window `space` bytes of receive buffer
+ * can offer. Before 6.6, space less space >> tcp_adv_win_scale; from 6.6 (rule
+ * win_scaling_ratio) space * scaling_ratio >> 8, the socket's measured payload/truesize
+ * ratio (tcp_measure_rcv_mss), one half until it has one.
+ */
+export function winFromSpace(
+  version: KernelVersion,
+  space: number,
+  advWinScale: number,
+  scalingRatio = TCP_DEFAULT_SCALING_RATIO,
+): number {
+  if (applies(version, 'win_scaling_ratio')) return Math.floor((space * scalingRatio) / 256);
+  if (advWinScale <= 0) return Math.floor(space / 2 ** -advWinScale);
+  return space - Math.floor(space / 2 ** advWinScale);
+}
+
+/**
+ * tcp_full_space: the window a receive buffer of `rcvbuf` bytes can offer at connection
+ * set-up. Before 6.6 it is rcvbuf less rcvbuf >> tcp_adv_win_scale; from 6.6 rcvbuf *
+ * scaling_ratio >> 8 with the initial ratio of one half (tcp_scaling_ratio_init). Both give
+ * 65536 for the default 131072.
  */
 export function fullSpace(version: KernelVersion, rcvbuf: number, advWinScale: number): number {
-  if (applies(version, 'win_scaling_ratio')) return Math.floor((rcvbuf * 128) / 256);
-  return advWinScale <= 0 ? rcvbuf >> -advWinScale : rcvbuf - (rcvbuf >> advWinScale);
+  return winFromSpace(version, rcvbuf, advWinScale);
 }
 
 export interface InitialWindow {
@@ -48,8 +71,8 @@ export interface InitialWindow {
 
 /**
  * tcp_select_initial_window (net/ipv4/tcp_output.c): the space rounded down to a multiple of
- * the MSS, and the smallest scale that lets the largest possible buffer (tcp_rmem[2],
- * rmem_max) be advertised.
+ * the MSS (at most 32767 with tcp_workaround_signed_windows), and the smallest scale that
+ * lets the largest possible buffer (tcp_rmem[2], rmem_max) be advertised.
  */
 export function selectInitialWindow(
   version: KernelVersion,
@@ -58,12 +81,17 @@ export function selectInitialWindow(
   wscaleOk: boolean,
   tcpRmemMax: number,
   rmemMax: number,
+  workaroundSignedWindows = false,
 ): InitialWindow {
   let windowClamp = 65535 * 2 ** TCP_MAX_WSCALE;
   space = Math.min(windowClamp, Math.max(space, 0));
   if (space > mss) space = Math.floor(space / mss) * mss;
   // 6.1 clamps here; later kernels clamp only the SYN's header field (tcp_transmit_skb).
-  const rcvWnd = applies(version, 'rcv_wnd_unclamped') ? space : Math.min(space, 65535);
+  const rcvWnd = workaroundSignedWindows
+    ? Math.min(space, MAX_TCP_WINDOW)
+    : applies(version, 'rcv_wnd_unclamped')
+      ? space
+      : Math.min(space, 65535);
   let rcvWscale = 0;
   if (wscaleOk) {
     let s = Math.max(space, tcpRmemMax);
@@ -73,6 +101,166 @@ export function selectInitialWindow(
   }
   windowClamp = Math.min(65535 * 2 ** rcvWscale, windowClamp);
   return { rcvWnd, rcvWscale, windowClamp };
+}
+
+// --- the receive window of an established connection
+
+/**
+ * tcp_init_buffer_space (net/ipv4/tcp_input.c), run once a connection is established: the
+ * window is clamped to what the buffer can offer, less a share kept for the application
+ * (tcp_app_win, 1/2^31 by default) and less one segment ("force reservation of one
+ * segment"), and rcv_ssthresh, the window offered until data makes it grow, to that clamp.
+ * On a 1500-byte link with timestamps: 65536 - 1448 = 64088.
+ */
+export function initBufferSpace(s: {
+  windowClamp: number;
+  rcvSsthresh: number;
+  /** tcp_full_space */
+  maxwin: number;
+  advmss: number;
+  appWin: number;
+}): { windowClamp: number; rcvSsthresh: number } {
+  const { maxwin, advmss, appWin } = s;
+  let clamp = s.windowClamp;
+  if (clamp >= maxwin) {
+    clamp = maxwin;
+    if (appWin && maxwin > 4 * advmss)
+      clamp = Math.max(maxwin - Math.floor(maxwin / 2 ** appWin), 4 * advmss);
+  }
+  if (appWin && clamp > 2 * advmss && clamp + advmss > maxwin)
+    clamp = Math.max(2 * advmss, maxwin - advmss);
+  return { windowClamp: clamp, rcvSsthresh: Math.min(s.rcvSsthresh, clamp) };
+}
+
+/**
+ * tcp_initialize_rcv_mss: the guess of the peer's segment size that window rounding and
+ * delayed ACKs use until data arrives: at most 536 (TCP_MSS_DEFAULT), at least 88.
+ */
+export function initialRcvMss(advmss: number, mssCache: number, rcvWnd: number): number {
+  let hint = Math.min(advmss, mssCache);
+  hint = Math.min(hint, Math.floor(rcvWnd / 2));
+  hint = Math.min(hint, TCP_MSS_DEFAULT);
+  return Math.max(hint, TCP_MIN_MSS);
+}
+
+/** What __tcp_select_window reads from a socket. */
+export interface RcvSpace {
+  /** tcp_space: tcp_win_from_space(sk_rcvbuf - sk_rmem_alloc), the unread skbs' truesize off. */
+  freeSpace: number;
+  /** tcp_full_space: tcp_win_from_space(sk_rcvbuf). */
+  allowedSpace: number;
+  windowClamp: number;
+  rcvSsthresh: number;
+  /** tp->rcv_wnd: the window last offered. */
+  rcvWnd: number;
+  rcvWscale: number;
+  /** icsk_ack.rcv_mss */
+  rcvMss: number;
+  /** sysctl tcp_shrink_window (only with a scale in effect) */
+  shrinkWindow: boolean;
+}
+
+const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+const alignDown = (n: number, a: number): number => Math.floor(n / a) * a;
+
+/**
+ * __tcp_select_window (net/ipv4/tcp_output.c): the window the buffer can offer now. Little
+ * free space (under half the clamped full space) gives that free space rounded down to the
+ * scale, or 0 if it is below 1/16 of the buffer or one segment; more is capped at
+ * rcv_ssthresh. Scaled, it is rounded up to the scale unit; unscaled, the last window is kept
+ * while it lies within one rcv_mss below the free space, else the free space is rounded down
+ * to a multiple of rcv_mss.
+ */
+export function freeWindow(s: RcvSpace): number {
+  const unit = 2 ** s.rcvWscale;
+  let mss = s.rcvMss;
+  let free = s.freeSpace;
+  const full = Math.min(s.windowClamp, s.allowedSpace);
+  if (mss > full) {
+    mss = full;
+    if (mss <= 0) return 0;
+  }
+  if (s.shrinkWindow && s.rcvWscale) {
+    // shrink_window_allowed
+    free = alignDown(free, unit);
+    if (free < full >> 1 && (free < s.allowedSpace >> 4 || free < mss || free < unit)) return 0;
+    if (free > s.rcvSsthresh) free = alignUp(s.rcvSsthresh, unit);
+    return free;
+  }
+  if (free < full >> 1) {
+    free = alignDown(free, unit);
+    if (free < s.allowedSpace >> 4 || free < mss) return 0;
+  }
+  if (free > s.rcvSsthresh) free = s.rcvSsthresh;
+  if (s.rcvWscale) return alignUp(free, unit);
+  let window = s.rcvWnd;
+  if (window <= free - mss || window > free) window = alignDown(free, mss);
+  else if (mss === full && free > window + (full >> 1)) window = free;
+  return window;
+}
+
+/**
+ * tcp_select_window: the window field of a segment that is not a SYN, from `newWin`, what
+ * __tcp_select_window offers now (freeWindow). The right edge of a window once offered never
+ * moves left (unless tcp_shrink_window allows it with a scale in effect): a smaller new
+ * window becomes what is left of the current one, cur_win = rcv_wup + rcv_wnd - rcv_nxt,
+ * rounded up to the scale. `rcvWnd` is what the socket keeps (rcv_wup moves to rcv_nxt); the
+ * field is capped at 65535 << scale (32767 unscaled with tcp_workaround_signed_windows) and
+ * shifted by the scale.
+ */
+export function selectWindow(s: {
+  newWin: number;
+  curWin: number;
+  rcvWscale: number;
+  shrinkWindow: boolean;
+  workaroundSignedWindows: boolean;
+}): { rcvWnd: number; field: number } {
+  const unit = 2 ** s.rcvWscale;
+  let win = s.newWin;
+  if (win < s.curWin && !(s.shrinkWindow && s.rcvWscale)) win = alignUp(s.curWin, unit);
+  const cap = !s.rcvWscale && s.workaroundSignedWindows ? MAX_TCP_WINDOW : 65535 * unit;
+  return { rcvWnd: win, field: Math.floor(Math.min(win, cap) / unit) };
+}
+
+/**
+ * tcp_grow_window + __tcp_grow_window (net/ipv4/tcp_input.c): a received segment of `len`
+ * bytes that costs `truesize` of buffer (less its head when `adjust`, truesize_adjust) lets
+ * rcv_ssthresh grow by 2 * advmss, or 2 * rcv_mss when it only fits at a smaller window, at
+ * least 2 * len, up to what the clamp and the free space allow. Returns the new rcv_ssthresh.
+ */
+export function growWindow(s: {
+  rcvSsthresh: number;
+  windowClamp: number;
+  /** tcp_space */
+  freeSpace: number;
+  /** tcp_win_from_space of the socket */
+  winFromSpace: (space: number) => number;
+  /** truesize_adjust(adjust, skb) */
+  truesize: number;
+  len: number;
+  advmss: number;
+  rcvMss: number;
+  /** sysctl tcp_rmem[2] */
+  rmemMax: number;
+}): number {
+  const room = Math.min(s.windowClamp, s.freeSpace) - s.rcvSsthresh;
+  if (room <= 0) return s.rcvSsthresh;
+  let incr = 0;
+  if (s.winFromSpace(s.truesize) <= s.len) incr = 2 * s.advmss;
+  else {
+    let truesize = s.winFromSpace(s.truesize) >> 1;
+    let window = s.winFromSpace(s.rmemMax) >> 1;
+    while (s.rcvSsthresh <= window) {
+      if (truesize <= s.len) {
+        incr = 2 * s.rcvMss;
+        break;
+      }
+      truesize >>= 1;
+      window >>= 1;
+    }
+  }
+  if (!incr) return s.rcvSsthresh;
+  return s.rcvSsthresh + Math.min(room, Math.max(incr, 2 * s.len));
 }
 
 /**
