@@ -1,7 +1,7 @@
 /**
  * The receive window of an established connection: the tcpModel functions that follow
  * tcp_win_from_space, tcp_init_buffer_space, tcp_initialize_rcv_mss, __tcp_select_window,
- * tcp_select_window and tcp_grow_window.
+ * tcp_select_window and tcp_grow_window, and the windows a scenario puts on the wire with them.
  * The numbers marked "measured" come from Linux 6.18 on this project's machines (tcpdump and
  * `ss -tmi` in network namespaces, tcp_rmem "4096 131072 33554432").
  */
@@ -17,6 +17,7 @@ import {
   winFromSpace,
   type RcvSpace,
 } from '../../../webview/simulator/engine/tcpModel';
+import { run, sent } from './helpers';
 
 const V61 = parseKernelVersion('6.1');
 const V612 = parseKernelVersion('6.12');
@@ -228,5 +229,36 @@ void describe('tcp_grow_window', () => {
     );
     // Same skb with a large tcp_rmem[2]: 2 * rcv_mss.
     assert.equal(growWindow({ ...base, windowClamp: 65536, truesize: 1032 }), 64088 + 912);
+  });
+});
+
+void describe('windows on the wire', () => {
+  const wins = (version: string, params: Record<string, number | string>): number[] =>
+    sent(run('normal', version, { link: 'veth', ...params })).map((s) => s.segment!.win);
+
+  void it('unscaled, 5 unread bytes then a FIN: the right edge stays (the conformance capture)', () => {
+    for (const v of ['6.1', '6.12', '6.18']) {
+      // S, S., ., P., ., F., F., .
+      assert.deepEqual(
+        wins(v, { tcp_window_scaling: 0, tcp_sack: 0 }),
+        [64240, 65160, 64240, 64240, 65155, 64240, 65154, 64239],
+        v,
+      );
+    }
+  });
+
+  void it('scaled by 7: every window after the handshake is 502 or 510, the right edge rounded up', () => {
+    assert.deepEqual(wins('6.1', {}), [64240, 65160, 502, 502, 510, 502, 510, 502]);
+  });
+
+  void it("tcp_workaround_signed_windows: every window at most 32767, the SYNs' included", () => {
+    for (const tcp_window_scaling of [0, 1]) {
+      const w = wins('6.12', { tcp_window_scaling, tcp_workaround_signed_windows: 1 });
+      assert.deepEqual(w.slice(0, 2), [32767, 32767]); // tcp_select_initial_window
+      // rcv_ssthresh starts at that window, so it stays: capped in the field when unscaled,
+      // rounded up to the scale unit (32768 >> 7) when scaled.
+      const after = tcp_window_scaling ? 256 : 32767;
+      assert.deepEqual(w.slice(2), Array<number>(6).fill(after));
+    }
   });
 });

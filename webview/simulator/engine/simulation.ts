@@ -37,6 +37,7 @@ import {
   tcpdumpFlags,
   toHex,
   u32,
+  URG,
   type Segment,
   type TcpOption,
 } from './wire';
@@ -130,10 +131,21 @@ class Sock {
   rcvWscale = 0;
   rcvSsthresh = 0;
   windowClamp = 0;
-  rcvMss = M.TCP_MSS_DEFAULT;
+  rcvMss = M.TCP_MSS_DEFAULT; // icsk_ack.rcv_mss
+  lastSegSize = 0; // icsk_ack.last_seg_size
+  advmss = 0; // tp->advmss: the MSS offered, less the timestamp option once it is agreed
+  rcvbuf = 0; // sk_rcvbuf
+  scalingRatio = M.TCP_DEFAULT_SCALING_RATIO; // tp->scaling_ratio (6.6+)
   recvQ: number[] = [];
+  /**
+   * The skbs of the receive queue behind recvQ: unread bytes, truesize, and whether the FIN
+   * ends it (a FIN without data is an skb of its own unless it joins the tail).
+   */
+  rcvSkbs: { len: number; truesize: number; fin: boolean }[] = [];
+  /** sk_rmem_alloc: the truesize of every skb in the receive and out-of-order queues. */
+  rmemAlloc = 0;
   /** Segments past a hole, held until it is filled (tcp_data_queue_ofo). */
-  ofo: { seq: number; payload: Uint8Array; fin: boolean }[] = [];
+  ofo: { seq: number; payload: Uint8Array; fin: boolean; truesize: number }[] = [];
   /** ICSK_ACK_NOW: the next ACK check sends at once (a filled hole, RFC 5681 4.2). */
   ackNow = false;
   // options agreed
@@ -550,41 +562,191 @@ class World {
       wscaleOk,
       rmem[2]!,
       intParam(this.P, 'rmem_max'),
+      intParam(this.P, 'tcp_workaround_signed_windows') === 1,
     );
   }
 
-  private fullSpace(): number {
-    const rmem = numbersParam(this.P, 'tcp_rmem');
-    return M.fullSpace(this.version, rmem[1]!, intParam(this.P, 'tcp_adv_win_scale'));
+  /** tcp_win_from_space for this socket (its scaling ratio from 6.6). */
+  private winFromSpace(sk: Sock, space: number): number {
+    return M.winFromSpace(
+      this.version,
+      space,
+      intParam(this.P, 'tcp_adv_win_scale'),
+      sk.scalingRatio,
+    );
+  }
+
+  /** What __tcp_select_window reads: tcp_space, tcp_full_space and the socket's window state. */
+  private rcvSpace(sk: Sock): M.RcvSpace {
+    return {
+      freeSpace: this.winFromSpace(sk, sk.rcvbuf - sk.rmemAlloc),
+      allowedSpace: this.winFromSpace(sk, sk.rcvbuf),
+      windowClamp: sk.windowClamp,
+      rcvSsthresh: sk.rcvSsthresh,
+      rcvWnd: sk.rcvWnd,
+      rcvWscale: sk.rcvWscale,
+      rcvMss: sk.rcvMss,
+      shrinkWindow: intParam(this.P, 'tcp_shrink_window') === 1,
+    };
+  }
+
+  /** __tcp_select_window, with its side effect: short of space, quick ACKs end. */
+  private freeWindow(sk: Sock): number {
+    const space = this.rcvSpace(sk);
+    if (space.freeSpace < Math.min(space.windowClamp, space.allowedSpace) >> 1) sk.quick = 0;
+    return M.freeWindow(space);
   }
 
   /**
-   * tcp_select_window + __tcp_select_window: the window field of a non-SYN segment. Free space
-   * is the full space less unread bytes (the kernel counts skb truesize, so after data this is
-   * an approximation); the window never shrinks below what was offered (ALIGN(cur_win)).
+   * tcp_select_window: the window field of a non-SYN segment, from the free buffer space (the
+   * truesize of queued skbs off), rcv_ssthresh and the clamp, never moving the right edge of
+   * the window already offered to the left; rcv_wnd and rcv_wup follow.
    */
   private selectWindow(sk: Sock): number {
-    const full = Math.min(sk.windowClamp, this.fullSpace());
-    let free = this.fullSpace() - sk.recvQ.length;
-    const ws = sk.rcvWscale;
-    if (free < full >> 1) {
-      free = Math.floor(free / (1 << ws)) * (1 << ws);
-      if (free < this.fullSpace() >> 4 || free < sk.rcvMss) free = 0;
-    }
-    if (free > sk.rcvSsthresh) free = sk.rcvSsthresh;
-    let win: number;
-    if (ws) {
-      win = free;
-      if ((win >> ws) << ws !== win) win = ((win >> ws) + 1) << ws;
-    } else {
-      win = sk.rcvWnd;
-      if (win <= free - sk.rcvMss || win > free) win = Math.floor(free / sk.rcvMss) * sk.rcvMss;
-    }
-    const cur = Math.max(u32(sk.rcvWup + sk.rcvWnd - sk.rcvNxt) | 0, 0);
-    if (win < cur) win = Math.ceil(cur / (1 << ws)) * (1 << ws);
-    sk.rcvWnd = win;
+    const { rcvWnd, field } = M.selectWindow({
+      newWin: this.freeWindow(sk),
+      curWin: this.receiveWindow(sk),
+      rcvWscale: sk.rcvWscale,
+      shrinkWindow: intParam(this.P, 'tcp_shrink_window') === 1,
+      workaroundSignedWindows: intParam(this.P, 'tcp_workaround_signed_windows') === 1,
+    });
+    sk.rcvWnd = rcvWnd;
     sk.rcvWup = sk.rcvNxt;
-    return Math.min(win >> ws, 65535);
+    return field;
+  }
+
+  /** tcp_receive_window: what is left of the window last offered. */
+  private receiveWindow(sk: Sock): number {
+    return Math.max(u32(sk.rcvWup + sk.rcvWnd - sk.rcvNxt) | 0, 0);
+  }
+
+  /** tcp_init_transfer -> tcp_init_buffer_space: window_clamp and rcv_ssthresh on establishing. */
+  private initBufferSpace(sk: Sock): void {
+    const r = M.initBufferSpace({
+      windowClamp: sk.windowClamp,
+      rcvSsthresh: sk.rcvSsthresh,
+      maxwin: this.winFromSpace(sk, sk.rcvbuf),
+      advmss: sk.advmss,
+      appWin: intParam(this.P, 'tcp_app_win'),
+    });
+    sk.windowClamp = r.windowClamp;
+    sk.rcvSsthresh = r.rcvSsthresh;
+  }
+
+  /**
+   * tcp_rcv_state_process in SYN_RECV: the timestamp option comes off advmss, then
+   * tcp_init_transfer sets the buffer space up.
+   */
+  private initTransfer(sk: Sock): void {
+    if (sk.tsOk) sk.advmss -= M.TCPOLEN_TSTAMP_ALIGNED;
+    this.initBufferSpace(sk);
+  }
+
+  /**
+   * tcp_sync_mss + tcp_initialize_rcv_mss: rcv_mss from the MSS this side can send (the path's
+   * and the peer's, less the timestamp option) and the window.
+   */
+  private initRcvMss(sk: Sock): void {
+    const mssCache = Math.min(this.mtu - 40, sk.peerMss) - (sk.tsOk ? M.TCPOLEN_TSTAMP_ALIGNED : 0);
+    sk.rcvMss = M.initialRcvMss(sk.advmss, mssCache, sk.rcvWnd);
+  }
+
+  /**
+   * tcp_measure_rcv_mss: a segment of at least rcv_mss sets it (at most advmss) and, from 6.6,
+   * the scaling ratio from its payload/truesize, which resets window_clamp to the buffer's
+   * window; smaller ones count only if two in a row have the same size.
+   */
+  private measureRcvMss(sk: Sock, seg: Segment, truesize: number): void {
+    const lss = sk.lastSegSize;
+    sk.lastSegSize = 0;
+    let len = seg.payload.length;
+    if (len >= sk.rcvMss) {
+      if (applies(this.version, 'win_scaling_ratio') && len !== sk.rcvMss) {
+        const old = sk.scalingRatio;
+        sk.scalingRatio = Math.floor((len * 256) / truesize) || 1;
+        if (sk.scalingRatio !== old) sk.windowClamp = this.winFromSpace(sk, sk.rcvbuf);
+      }
+      sk.rcvMss = Math.min(len, sk.advmss);
+      return;
+    }
+    len += encodeHeader(seg).length;
+    const remnant = (seg.flags & (FIN | URG | SYN | PSH)) !== 0; // TCP_REMNANT
+    if (len >= M.TCP_MSS_DEFAULT + 20 || (len >= M.TCP_MIN_MSS + 20 && !remnant)) {
+      len -= 20 + (sk.tsOk ? M.TCPOLEN_TSTAMP_ALIGNED : 0); // tp->tcp_header_len
+      sk.lastSegSize = len;
+      if (len === lss) sk.rcvMss = len;
+    }
+  }
+
+  /**
+   * tcp_grow_window: a segment whose payload is a fair share of its truesize lets rcv_ssthresh
+   * (and so the window) grow. `adjust` (in-order data) counts the payload only, the skb head
+   * being pulled (truesize_adjust).
+   */
+  private growWindow(sk: Sock, len: number, truesize: number, adjust: boolean): void {
+    const head = intParam(this.P, 'skb_head_truesize');
+    const grown = M.growWindow({
+      rcvSsthresh: sk.rcvSsthresh,
+      windowClamp: sk.windowClamp,
+      freeSpace: this.winFromSpace(sk, sk.rcvbuf - sk.rmemAlloc),
+      winFromSpace: (space) => this.winFromSpace(sk, space),
+      truesize: adjust && truesize - head >= len ? truesize - head : truesize,
+      len,
+      advmss: sk.advmss,
+      rcvMss: sk.rcvMss,
+      rmemMax: numbersParam(this.P, 'tcp_rmem')[2]!,
+    });
+    if (grown !== sk.rcvSsthresh) sk.quick |= 1;
+    sk.rcvSsthresh = grown;
+  }
+
+  /**
+   * tcp_queue_rcv: an in-order segment joins the receive queue. It is coalesced into the
+   * unread tail skb when there is one (tcp_try_coalesce: its payload is added, its head is
+   * not; a bare FIN adds nothing), else it is an skb of its own (head + payload). The model
+   * does not follow whether the sender still holds a clone of the tail, which stops
+   * coalescing in the kernel (skb_cloned) until the sender has its ACK.
+   */
+  private queueRcv(sk: Sock, len: number, fin: boolean): number {
+    const truesize = intParam(this.P, 'skb_head_truesize') + len;
+    const tail = sk.rcvSkbs[sk.rcvSkbs.length - 1];
+    if (tail && !tail.fin) {
+      tail.len += len;
+      tail.truesize += len;
+      tail.fin = fin;
+      sk.rmemAlloc += len;
+    } else {
+      sk.rcvSkbs.push({ len, truesize, fin });
+      sk.rmemAlloc += truesize;
+    }
+    return truesize;
+  }
+
+  /**
+   * tcp_recvmsg_locked eats an skb once it is read to its end (tcp_eat_recv_skb), and a FIN
+   * skb when the copy loop reaches it with room left: `n` bytes copied of `max` asked.
+   */
+  private consumeRcv(sk: Sock, n: number, max: number): void {
+    let left = n;
+    while (sk.rcvSkbs.length > 0) {
+      const skb = sk.rcvSkbs[0]!;
+      const take = Math.min(left, skb.len);
+      skb.len -= take;
+      left -= take;
+      if (skb.len > 0) return;
+      if (!skb.fin && take === 0) return; // nothing read from it
+      if (skb.fin && take === 0 && n >= max) return; // no room left: the FIN waits
+      sk.rcvSkbs.shift();
+      sk.rmemAlloc -= skb.truesize;
+      if (skb.fin) return;
+    }
+  }
+
+  /** The receive queue is purged (close, disconnect): its skbs are freed. */
+  private purgeRcv(sk: Sock): void {
+    for (const skb of sk.rcvSkbs) sk.rmemAlloc -= skb.truesize;
+    sk.rcvSkbs = [];
+    sk.recvQ = [];
   }
 
   // --- output
@@ -1262,12 +1424,15 @@ class World {
     child.rcvWnd = o.rcvWnd;
     child.rcvSsthresh = o.rcvWnd;
     child.windowClamp = o.windowClamp;
+    child.rcvbuf = lsk.rcvbuf; // sk_clone_lock
+    child.advmss = this.advmss; // tcp_v4_syn_recv_sock
     child.rcvWscale = o.rcvWscale;
     child.sndWscale = o.sndWscale;
     child.tsOk = o.tsOk;
     child.sackOk = o.sackOk;
     child.wsOk = o.wsOk;
     child.peerMss = o.peerMss;
+    this.initRcvMss(child);
     child.tsOff = o.tsOff;
     child.tsRecent = this.peerOptions(seg).ts?.val ?? o.tsRecent;
     child.sndWnd = seg.window << child.sndWscale;
@@ -1300,6 +1465,7 @@ class World {
   }
 
   private childEstablish(child: Sock, seg: Segment, frames: CodePoint[]): void {
+    this.initTransfer(child);
     this.setState(child, 'ESTABLISHED', frames);
     if (seg.payload.length > 0 || seg.flags & FIN) this.receive(child, seg);
   }
@@ -1409,6 +1575,10 @@ class World {
       sk.rtx = [];
       this.disarm(sk, 'retransmit');
       this.applyPeerOptions(sk, peer);
+      if (!sk.wsOk) sk.windowClamp = Math.min(sk.windowClamp, 65535);
+      if (sk.tsOk) sk.advmss -= M.TCPOLEN_TSTAMP_ALIGNED;
+      this.initRcvMss(sk);
+      this.initBufferSpace(sk); // tcp_finish_connect -> tcp_init_transfer
       sk.sndWnd = seg.window; // a SYN's window is never scaled
       this.setState(sk, 'ESTABLISHED', [
         ...base,
@@ -1425,6 +1595,7 @@ class World {
       sk.rcvNxt = u32(seg.seq + 1);
       sk.rcvWup = sk.rcvNxt;
       this.applyPeerOptions(sk, peer);
+      this.initRcvMss(sk);
       sk.sndWnd = seg.window;
       this.setState(
         sk,
@@ -1525,6 +1696,7 @@ class World {
       if (after(seg.ack, sk.sndUna) && !after(seg.ack, sk.sndNxt)) {
         sk.sndWnd = seg.window << sk.sndWscale;
         this.ackAdvance(sk, seg.ack);
+        this.initTransfer(sk);
         this.setState(sk, 'ESTABLISHED', [
           'tcp_v4_rcv.do_rcv_owner',
           'tcp_v4_do_rcv.state_process',
@@ -1591,7 +1763,7 @@ class World {
   }
 
   /** tcp_data_queue, tcp_event_data_recv, tcp_fin, and tcp_ack_snd_check. */
-  private receive(sk: Sock, seg: Segment): void {
+  private receive(sk: Sock, seg: Segment, fromOfo = false): void {
     const base: CodePoint[] =
       sk.state === 'ESTABLISHED'
         ? ['tcp_v4_rcv.do_rcv_owner', 'tcp_v4_do_rcv.established', 'tcp_rcv_established.data']
@@ -1601,8 +1773,17 @@ class World {
         // Past a hole: held in the out-of-order queue, and an ACK (with SACK) goes at once so
         // the sender learns of the hole (tcp_data_queue_ofo, __tcp_ack_snd_check).
         if (!sk.ofo.some((o) => o.seq === seg.seq)) {
-          sk.ofo.push({ seq: seg.seq, payload: seg.payload, fin: (seg.flags & FIN) !== 0 });
+          const truesize = intParam(this.P, 'skb_head_truesize') + seg.payload.length;
+          sk.ofo.push({
+            seq: seg.seq,
+            payload: seg.payload,
+            fin: (seg.flags & FIN) !== 0,
+            truesize,
+          });
           sk.ofo.sort((a, b) => (before(a.seq, b.seq) ? -1 : 1));
+          sk.rmemAlloc += truesize;
+          // Without SACK the window stays, to force duplicate ACKs (tcp_data_queue_ofo).
+          if (sk.sackOk) this.growWindow(sk, seg.payload.length, truesize, false);
         }
         this.record(sk.host.name, 'state', stack(...base, 'tcp_data_queue.queue'), 'data.ofo', {
           socket: sk.name,
@@ -1620,8 +1801,11 @@ class World {
     if (seg.payload.length > 0) {
       if (sk.rcvShutdown) return;
       sk.recvQ.push(...seg.payload);
+      const truesize = this.queueRcv(sk, seg.payload.length, (seg.flags & FIN) !== 0);
       sk.rcvNxt = u32(sk.rcvNxt + seg.payload.length);
       sk.ackPending = true;
+      // tcp_event_data_recv (not for what tcp_ofo_queue takes in)
+      if (!fromOfo) this.measureRcvMss(sk, seg, truesize);
       if (sk.ato === 0) {
         // First data: quick ACK mode for up to rcv_wnd / (2 * rcv_mss) segments, at most 16.
         sk.quick = Math.min(
@@ -1630,6 +1814,8 @@ class World {
         );
         sk.ato = M.TCP_DELACK_MIN;
       }
+      if (!fromOfo && seg.payload.length >= 128)
+        this.growWindow(sk, seg.payload.length, truesize, true);
       this.record(sk.host.name, 'state', stack(...base, 'tcp_data_queue.queue'), 'data.queued', {
         socket: sk.name,
         bytes: seg.payload.length,
@@ -1640,16 +1826,17 @@ class World {
     if (!(seg.flags & FIN) && next && next.seq === sk.rcvNxt) {
       // tcp_ofo_queue: the hole is filled; what waited is taken in order, and the ACK goes now.
       sk.ofo.shift();
+      sk.rmemAlloc -= next.truesize; // queued again in order (tcp_queue_rcv)
       if (sk.ofo.length === 0) sk.ackNow = true;
-      this.receive(sk, {
-        ...seg,
-        seq: next.seq,
-        payload: next.payload,
-        flags: ACK | (next.fin ? FIN : 0),
-      });
+      this.receive(
+        sk,
+        { ...seg, seq: next.seq, payload: next.payload, flags: ACK | (next.fin ? FIN : 0) },
+        true,
+      );
       return;
     }
     if (seg.flags & FIN) {
+      if (seg.payload.length === 0) this.queueRcv(sk, 0, true);
       sk.rcvNxt = u32(sk.rcvNxt + 1);
       sk.rcvShutdown = true;
       sk.doneFlag = true;
@@ -1680,8 +1867,13 @@ class World {
   /** __tcp_ack_snd_check: now in quick-ACK mode (or a full MSS unacked), else the delayed-ACK timer. */
   private ackSndCheck(sk: Sock, base: CodePoint[]): void {
     if (!sk.ackPending) return;
+    // More than one full frame received, and the window's right edge would move far enough
+    // (or nothing is left unread: tcp_recvmsg will not send the ACK then).
+    const frames =
+      u32(sk.rcvNxt - sk.rcvWup) > sk.rcvMss &&
+      (sk.rcvSkbs.length === 0 || this.freeWindow(sk) >= sk.rcvWnd);
     const quick = sk.quick > 0 && !sk.pingpong;
-    if (u32(sk.rcvNxt - sk.rcvWup) > sk.rcvMss || quick || sk.ackNow) {
+    if (frames || quick || sk.ackNow) {
       if (quick) sk.quick--;
       sk.ackNow = false;
       this.sendAck(
@@ -1975,6 +2167,7 @@ class World {
     switch (op.op) {
       case 'socket': {
         const sk = new Sock(this.nextSockId++, host);
+        sk.rcvbuf = numbersParam(this.P, 'tcp_rmem')[1]!; // tcp_init_sock
         sk.fd = host.nextFd++;
         host.fds.set(sk.fd, sk);
         host.socks.push(sk);
@@ -2339,7 +2532,9 @@ class World {
     sk.doneFlag = false;
     sk.finSent = false;
     sk.recvQ = [];
+    sk.rcvSkbs = [];
     sk.ofo = [];
+    sk.rmemAlloc = 0;
     sk.remote = undefined;
     if (!sk.userBound) sk.lport = 0;
   }
@@ -2360,6 +2555,9 @@ class World {
     sk.rcvSsthresh = win.rcvWnd;
     sk.rcvWscale = win.rcvWscale;
     sk.windowClamp = win.windowClamp;
+    sk.advmss = this.advmss;
+    sk.scalingRatio = M.TCP_DEFAULT_SCALING_RATIO;
+    sk.lastSegSize = 0;
     sk.sndUna = sk.iss;
     sk.sndNxt = sk.iss;
     sk.rto = M.TCP_TIMEOUT_INIT;
@@ -2516,10 +2714,14 @@ class World {
       if (sk.recvQ.length > 0) {
         const n = Math.min(max, sk.recvQ.length);
         const bytes = sk.recvQ.splice(0, n);
+        this.consumeRcv(sk, n, max);
         point = `${F}.copy`;
         return { result: n, value: String.fromCharCode(...bytes) };
       }
-      if (sk.doneFlag) return ((point = `${F}.eof`), { result: 0 });
+      if (sk.doneFlag) {
+        this.consumeRcv(sk, 0, max);
+        return ((point = `${F}.eof`), { result: 0 });
+      }
       if (sk.err) {
         const out = { result: -1, errno: sk.err };
         sk.err = undefined;
@@ -2652,7 +2854,10 @@ class World {
       default:
         break;
     }
-    if (sk.recvQ.length > 0) {
+    // __tcp_close frees the receive queue first (a FIN nobody read included).
+    const unread = sk.recvQ.length;
+    this.purgeRcv(sk);
+    if (unread > 0) {
       // Unread data: RFC 2525 says reset, and Linux does (__tcp_close, "data_was_unread").
       this.xmit(
         sk,
@@ -2661,9 +2866,8 @@ class World {
         new Uint8Array(0),
         stack(...CLOSE, `${F}.close_state`, 'tcp_disconnect.reset'),
         'send.rst.unread',
-        { socket: sk.name, bytes: sk.recvQ.length },
+        { socket: sk.name, bytes: unread },
       );
-      sk.recvQ = [];
       this.tcpDone(sk, [...CLOSE, `${F}.close_state`]);
       return;
     }

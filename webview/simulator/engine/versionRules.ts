@@ -47,11 +47,15 @@ export const VERSION_RULES: readonly VersionRule[] = [
   {
     id: 'win_scaling_ratio',
     since: { major: 6, minor: 6 },
-    source: 'include/net/tcp.h __tcp_win_from_space, tcp_scaling_ratio_init',
+    source:
+      'include/net/tcp.h __tcp_win_from_space, tcp_scaling_ratio_init; ' +
+      'net/ipv4/tcp_input.c tcp_measure_rcv_mss',
     summary:
       'The window offered from a receive buffer is space * scaling_ratio >> 8 (initially half), ' +
       'replacing sysctl tcp_adv_win_scale (space - space >> 1 by default): the same number at ' +
-      'connection set-up.',
+      'connection set-up. A segment of at least rcv_mss (and not exactly it) sets the ratio to ' +
+      'its payload / truesize, and a changed ratio resets window_clamp to the window of the ' +
+      'whole buffer (the reset is read in 6.12; the model applies it with the rule).',
     sinceFrom:
       '6.12 Documentation/networking/ip-sysctl.rst: tcp_adv_win_scale "Obsolete since linux-6.6" ' +
       '(upstream commit "tcp: get rid of sysctl_tcp_adv_win_scale")',
