@@ -399,17 +399,18 @@ const CASES: Case[] = [
     title: 'normal without SACK and window scaling: unscaled windows that shrink by unread data',
     scenario: 'normal',
     params: { tcp_sack: 0, tcp_window_scaling: 0 },
-    simulatorBug:
-      'without window scaling the model keeps offering the full window (65160, 64240) where Linux keeps the ' +
-      "window's right edge (tcp_select_window never shrinks it: 65160 - 5 unread bytes = 65155, then 65154 " +
-      'with the FIN; the client 64239)',
     check(run) {
       const c = conn(run, 'client~server#1');
       assert.deepEqual(synLayout(c), ['mss 1460', 'nop', 'nop', 'TS']);
       assert.equal(c.segments[1]!.win, 65160);
-      // The server's ACK of the 5 bytes, still unread: the window's right edge stays put.
+      // Once established, rcv_ssthresh is 65536 - 1448 (tcp_init_buffer_space keeps one
+      // segment out), so __tcp_select_window offers less than the SYN-ACK did; tcp_select_window
+      // never moves the right edge left, so every later window is what is left of 65160.
       const ackOfData = c.segments.find((x) => x.from === 'server' && x.ack === 6)!;
       assert.equal(ackOfData.win, 65160 - 5);
+      const serverFin = c.segments.find((x) => x.from === 'server' && x.flags.includes('F'))!;
+      assert.equal(serverFin.win, 65160 - 6);
+      assert.equal(c.segments[c.segments.length - 1]!.win, 64240 - 1); // the client's last ACK
     },
   },
   {
