@@ -14,7 +14,9 @@
  * - Each label ("◀ step 14: tcp_synack_options") is a decoration type of its own, registered
  *   when the run is loaded (prepare()). Per-range render options would register a new CSS rule
  *   on every step, and a new rule makes the browser restyle the whole workbench.
- * - A step in the file already shown sends one decoration change and one reveal, in one batch.
+ * - A step in the file already shown sends one decoration change, and a reveal only when the
+ *   line is away from the middle of the view: re-centring on every step would move the code
+ *   under the reader's eyes (and redraw every line) for a line already in plain sight.
  * - A step into another file opens it with the line selected, so the editor's first frame of
  *   that file is already at the line; the decoration follows in the next message.
  */
@@ -81,7 +83,7 @@ export class StepHighlighter implements vscode.Disposable {
     if (previous && (previous.editor !== editor || previous.type !== type))
       previous.editor.setDecorations(previous.type, []);
     editor.setDecorations(type, [range]);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
+    if (!nearCentre(editor, line)) editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
     this.current = { editor, type };
     const ms = performance.now() - started;
     this.log.trace(
@@ -136,4 +138,17 @@ export class StepHighlighter implements vscode.Disposable {
       return;
     }
   }
+}
+
+/** The middle share of the view where a highlighted line counts as centred. */
+const CENTRE_BAND = 0.5;
+
+/** Whether the 0-based `line` is in the middle half of what the editor shows. */
+function nearCentre(editor: vscode.TextEditor, line: number): boolean {
+  const visible = editor.visibleRanges;
+  const first = visible[0]?.start.line;
+  const last = visible[visible.length - 1]?.end.line;
+  if (first === undefined || last === undefined) return false;
+  const margin = ((last - first) * (1 - CENTRE_BAND)) / 2;
+  return line >= first + margin && line <= last - margin;
 }
