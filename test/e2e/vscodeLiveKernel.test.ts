@@ -15,6 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
+import { loadScenario } from '../../extension/simulatorHost/data';
+import { parseKernelVersion, runScenario } from '../../webview/simulator/engine/index';
 import { openSession, runCommand, type Session } from './harness';
 
 const skip =
@@ -79,5 +81,60 @@ void describe('Run on a Real Kernel in VS Code', { skip, timeout: 900_000 }, () 
       line >= def.fact.startLine && line <= def.fact.endLine,
       `line ${line} is outside __sys_connect (${def.fact.startLine}-${def.fact.endLine})`,
     );
+  });
+
+  void it('holds the stop against the simulator: the client connect step of "normal" agrees', async () => {
+    const { page } = session;
+    // The step of the normal scenario that predicts the client's connect() (0-based, as the
+    // page's data-step; the page shows it 1-based).
+    const steps = runScenario(loadScenario('normal'), {
+      version: parseKernelVersion('6.1'),
+      seed: 1,
+    }).steps;
+    const connect = steps.find(
+      (s) => s.host === 'client' && s.kind === 'syscall' && s.syscall?.call === 'connect',
+    );
+    assert.ok(connect, 'the normal scenario has a client connect step');
+    // The Kernel Stack view's first row says so.
+    const view = page.locator('.pane', { hasText: 'Kernel Stack' });
+    const row = view.locator('.monaco-list-row', { hasText: 'Simulator:' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const rowText = await row.innerText();
+    assert.ok(
+      rowText.startsWith(`Simulator: step ${connect.index + 1} agrees`),
+      `the Kernel Stack view says "${rowText}"`,
+    );
+    // The simulator beside, its "Real kernel" strip on this stop, the page at that step.
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const strip = frame.locator('#real');
+    await strip.waitFor({ timeout: 90_000 });
+    await frame.locator('#real .real-title', { hasText: '__sys_connect' }).waitFor({
+      timeout: 30_000,
+    });
+    assert.match(
+      await strip.locator('.real-title').innerText(),
+      /^Stop \d+: __sys_connect in kl-live \(pid \d+\)$/,
+    );
+    assert.equal(await strip.getAttribute('data-verdict'), 'agrees');
+    assert.equal(await strip.getAttribute('data-step'), String(connect.index));
+    assert.equal(
+      await strip.locator('.real-headline').innerText(),
+      `Simulated step ${connect.index + 1} (client) predicted this stop; they agree.`,
+    );
+    // The page went to that step (it draws in the next animation frame).
+    const jump = frame.locator('#jump');
+    const deadline = Date.now() + 10_000;
+    while ((await jump.inputValue()) !== String(connect.index + 1) && Date.now() < deadline)
+      await page.waitForTimeout(100);
+    assert.equal(await jump.inputValue(), String(connect.index + 1));
+    assert.equal(await frame.locator('#scenario').inputValue(), 'normal');
+    // The simulator did not take the focus (a focused webview is its iframe in the workbench).
+    const focused = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { activeElement: { tagName: string } | null } })
+          .document.activeElement?.tagName,
+    );
+    assert.notEqual(focused, 'IFRAME');
+    await session.shot('live-simulator-connect');
   });
 });
