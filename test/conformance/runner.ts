@@ -49,6 +49,13 @@ export const SYSCTLS: Record<string, { path: string; perNamespace: boolean }> = 
   tcp_rmem: { path: 'net/ipv4/tcp_rmem', perNamespace: true },
   rmem_max: { path: 'net/core/rmem_max', perNamespace: false },
   tcp_adv_win_scale: { path: 'net/ipv4/tcp_adv_win_scale', perNamespace: true },
+  // The receive window the model advertises follows these (tcp_select_window & co).
+  tcp_app_win: { path: 'net/ipv4/tcp_app_win', perNamespace: true },
+  tcp_shrink_window: { path: 'net/ipv4/tcp_shrink_window', perNamespace: true },
+  tcp_workaround_signed_windows: {
+    path: 'net/ipv4/tcp_workaround_signed_windows',
+    perNamespace: true,
+  },
   tcp_fin_timeout: { path: 'net/ipv4/tcp_fin_timeout', perNamespace: true },
   tcp_rto_max_ms: { path: 'net/ipv4/tcp_rto_max_ms', perNamespace: true },
   ip_local_port_range: { path: 'net/ipv4/ip_local_port_range', perNamespace: true },
