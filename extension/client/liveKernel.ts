@@ -11,7 +11,7 @@
 import * as vscode from 'vscode';
 import { PROGRAM_MODES, programSource, type ProgramMode } from '../live/initramfs';
 import { LiveSession, type Step } from '../live/session';
-import type { Comparison, Difference } from '../live/simMatch';
+import { SCENARIO_OF_MODE, type Comparison, type Difference } from '../live/simMatch';
 import { defaultFunctions } from '../live/stops';
 import type { Frame, Stop } from '../live/stops';
 import type { LiveBreakpoints } from './liveBreakpoints';
@@ -185,6 +185,35 @@ function describeDifference(d: Difference): string {
   }
 }
 
+/** Which variant of the test program the kernel runs, and the scenario it is held against. */
+async function pickMode(): Promise<ProgramMode | undefined> {
+  const label = (mode: ProgramMode): string => {
+    switch (mode) {
+      case 'handshake':
+        return vscode.l10n.t('Handshake: a server accepts a client’s connection');
+      case 'refused':
+        return vscode.l10n.t('Refused: connect() to a port nobody listens on');
+      case 'backlog':
+        return vscode.l10n.t('Backlog overflow: listen(fd, 1), three clients connect');
+    }
+  };
+  const items = PROGRAM_MODES.map((mode) => {
+    const scenario = SCENARIO_OF_MODE[mode];
+    return {
+      mode,
+      label: label(mode),
+      description: scenario
+        ? vscode.l10n.t('compared with the simulator’s “{0}” scenario', scenario)
+        : '',
+    };
+  });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Kernel Lens: Run on a Real Kernel'),
+    placeHolder: vscode.l10n.t('Which program should the real kernel run?'),
+  });
+  return picked?.mode;
+}
+
 function isMode(value: unknown): value is ProgramMode {
   return typeof value === 'string' && (PROGRAM_MODES as readonly string[]).includes(value);
 }
@@ -218,9 +247,12 @@ class LiveRun implements vscode.Disposable {
       this,
       view,
       this.highlight,
-      // The mode ("handshake", "refused", "backlog") may come as an argument; the palette's
-      // run is the handshake.
-      command(LIVE_COMMANDS.run, (mode?: unknown) => this.start(isMode(mode) ? mode : 'handshake')),
+      // The mode ("handshake", "refused", "backlog") may come as an argument; from the palette
+      // the user picks it.
+      command(LIVE_COMMANDS.run, async (mode?: unknown) => {
+        const picked = isMode(mode) ? mode : await pickMode();
+        if (picked) await this.start(picked);
+      }),
       command(LIVE_COMMANDS.continue, () => this.advance(() => this.session!.continue())),
       command(LIVE_COMMANDS.stepOver, () => this.advance(() => this.session!.step('next'))),
       command(LIVE_COMMANDS.stepInto, () => this.advance(() => this.session!.step('step'))),

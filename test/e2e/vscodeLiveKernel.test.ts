@@ -43,6 +43,13 @@ void describe('Run on a Real Kernel in VS Code', { skip, timeout: 900_000 }, () 
   void it('continues to __sys_connect and shows it beside, with the real backtrace', async () => {
     const { page } = session;
     await runCommand(page, 'Kernel Lens: Run on a Real Kernel');
+    // Which program: the handshake, held against the simulator's normal scenario.
+    const mode = page.locator('.quick-input-list .monaco-list-row', {
+      hasText: 'Handshake: a server accepts',
+    });
+    await mode.first().waitFor({ timeout: 30_000 });
+    assert.match(await mode.first().innerText(), /compared with the simulator’s “normal” scenario/);
+    await mode.first().click();
     const view = page.locator('.pane', { hasText: 'Kernel Stack' });
     const task = view.locator('.monaco-list-row', { hasText: / in kl-live \(pid \d+\)/ }).first();
     // The first stop includes the boot (and on a cold cache, gdb's DWARF index).
