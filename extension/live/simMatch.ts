@@ -227,6 +227,23 @@ export function functionEntries(
 }
 
 /**
+ * The step where the call of `fn` that `step` runs in began: the earliest of the steps of its
+ * host just before it whose stacks have the same callers up to `fn`.
+ */
+export function callStart(steps: readonly SimStep[], step: SimStep, fn: string): number {
+  const names = step.stack.map((f) => f.function);
+  const depth = names.indexOf(fn);
+  if (depth < 0) return step.index;
+  const prefix = names.slice(0, depth + 1);
+  let start = step.index;
+  for (const s of steps.filter((x) => x.host === step.host && x.index < step.index).reverse()) {
+    if (!prefix.every((p, k) => s.stack[k]?.function === p)) break;
+    start = s.index;
+  }
+  return start;
+}
+
+/**
  * matchToSimulation, and for each compared stop what differs: no predicting step (and whether
  * the other side's steps run the function), the socket state, the segment's flags, and the
  * steps of that host the real kernel went past without stopping although they run one of
@@ -285,6 +302,9 @@ export function compareToSimulation(
     }
     const isCall = stop.function in SYSCALL_CALLS;
     const last = (isCall ? lastCall : lastFn).get(step.host) ?? -1;
+    // The step where the call the stop is in began (a step may go on with the previous one's
+    // call: the reset's handling, then the state it leaves), which is then no step passed by.
+    if (!isCall) matched.add(callStart(steps, step, stop.function));
     const skipped = steps
       .filter(
         (s) =>

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../../../extension/kernelSources/paths';
 import {
+  callStart,
   compareToSimulation,
   describeAgreement,
   flagNames,
@@ -245,6 +246,28 @@ void describe('compareToSimulation', () => {
     assert.deepEqual(state[0]!.differences, [
       { kind: 'state', real: 'SYN_SENT', simulated: 'CLOSE' },
     ]);
+  });
+
+  void it('finds nothing to say on the refused connect as the real kernel ran it', () => {
+    seq = 0;
+    const refused = [
+      stop('__sys_socket', 81),
+      stop('__sys_connect', 81),
+      stop('tcp_v4_connect', 81, 'CLOSE'),
+      // The reset's handling spans two steps (tcp_reset, then the state it leaves): one call.
+      stop('tcp_rcv_state_process', 81, 'SYN_SENT', 'RST,ACK'),
+    ];
+    const steps = simulate('refused');
+    const compared = compareToSimulation(refused, steps, defaultFunctions());
+    for (const c of compared)
+      assert.deepEqual(
+        c.differences,
+        [],
+        `${describeAgreement(c)} ${JSON.stringify(c.differences)}`,
+      );
+    const reset = compared[3]!.step!;
+    assert.equal(reset.state?.from, 'SYN_SENT');
+    assert.ok(callStart(steps, reset, 'tcp_rcv_state_process') < reset.index);
   });
 
   void it('points at the other side when only its steps run the function', () => {
