@@ -7,6 +7,11 @@ export interface CliCommand {
   readonly name: string;
   /** One line for `kernel-lens --help`, e.g. "path <function|syscall>  calls below a function". */
   readonly usage: string;
+  /**
+   * The options it reads besides the common ones (COMMON_OPTIONS), without `--`: any other
+   * option is refused before the command runs, so a typo never runs something long.
+   */
+  readonly options: readonly string[];
   /** Runs the command; resolves to the process exit code. */
   run(args: ParsedArgs): Promise<number>;
 }
@@ -21,12 +26,22 @@ export interface ParsedArgs {
 /** An error whose message is meant for the user as it is: no stack trace is printed. */
 export class UsageError extends Error {}
 
+/** Options every command that reads a tree takes (extension/cli/kernelOptions.ts). */
+export const COMMON_OPTIONS: readonly string[] = [
+  'kernel',
+  'profile',
+  'json',
+  'no-cache',
+  'verbose',
+];
+
 /** Options that never take a value, so `--json path` is not read as `--json=path`. */
 const FLAGS = new Set([
   'json',
   'no-cache',
   'help',
   'all',
+  'compare',
   'embedded',
   'trees',
   'offline',

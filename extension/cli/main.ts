@@ -2,7 +2,7 @@
  * `kernel-lens`: the command-line front end over extension/core.
  * Each sub-command lives in extension/cli/commands/ and is listed here once.
  */
-import { parseArgs, UsageError, type CliCommand } from './command';
+import { COMMON_OPTIONS, parseArgs, UsageError, type CliCommand } from './command';
 import { callersCommand } from './commands/callers';
 import { fetchCommand } from './commands/fetch';
 import { implsCommand } from './commands/impls';
@@ -47,7 +47,30 @@ async function main(argv: string[]): Promise<number> {
     console.error(`kernel-lens: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
-  return command.run(parseArgs(rest));
+  const args = parseArgs(rest);
+  if (args.options.has('help') || rest.includes('-h')) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  const known = new Set([...COMMON_OPTIONS, ...command.options]);
+  const unknown = [...args.options.keys()].filter((o) => !known.has(o));
+  if (unknown.length) {
+    console.error(
+      `kernel-lens ${command.name}: unknown option ${unknown.map((o) => `--${o}`).join(', ')}\n\n${commandHelp(command)}`,
+    );
+    return 2;
+  }
+  return command.run(args);
+}
+
+function commandHelp(command: CliCommand): string {
+  const own = command.options.map((o) => `--${o}`).join(', ');
+  return [
+    `  kernel-lens ${command.usage}`,
+    '',
+    ...(own ? [`Options: ${own}.`] : []),
+    'Common options: --kernel DIR (default: the embedded Linux 6.1 sources), --json, --no-cache, --profile NAME, --verbose.',
+  ].join('\n');
 }
 
 main(process.argv.slice(2)).then(

@@ -24,6 +24,23 @@ function run(...args: string[]): { code: number; out: string; err: string } {
 }
 
 void describe('kernel-lens CLI on the embedded 6.1 sources', () => {
+  void it('a command’s --help prints its usage and runs nothing (live would boot a kernel)', () => {
+    const r = run('live', '--help');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /kernel-lens live \[--mode handshake\|refused\|backlog\]/);
+    assert.match(r.out, /Options: .*--export/);
+    // A run reports its progress as "live: ..." lines; none came.
+    assert.doesNotMatch(r.out + r.err, /^live:/m);
+  });
+
+  void it('an option the command does not take is refused before it runs', () => {
+    const r = run('path', 'connect', '--depht', '3');
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '');
+    assert.match(r.err, /kernel-lens path: unknown option --depht/);
+    assert.match(r.err, /Options: --depth\./);
+  });
+
   void it('path connect --json: the chain through inet_stream_ops and tcp_prot', () => {
     const r = run('path', 'connect', '--json');
     assert.equal(r.code, 0, r.err);

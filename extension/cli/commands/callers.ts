@@ -4,6 +4,7 @@ import { openGraph, profileOf, requirePositional } from '../kernelOptions';
 
 export const callersCommand: CliCommand = {
   name: 'callers',
+  options: [],
   usage: 'callers <function> [--profile NAME]   who calls it, directly and through initializers',
   async run(args) {
     const name = requirePositional(args, 'function name');

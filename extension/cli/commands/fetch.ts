@@ -6,6 +6,7 @@ import { loadManifest } from '../../kernelSources/manifest';
 
 export const fetchCommand: CliCommand = {
   name: 'fetch',
+  options: ['all', 'embedded', 'trees', 'from'],
   usage:
     'fetch [--embedded] [--trees] [--from DIR]   get the embedded 6.1 sources and/or the whole 6.1 and 6.12 trees (cached)',
   async run(args) {

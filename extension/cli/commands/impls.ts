@@ -4,6 +4,7 @@ import { openGraph, requirePositional } from '../kernelOptions';
 
 export const implsCommand: CliCommand = {
   name: 'impls',
+  options: [],
   usage:
     'impls <struct>.<field>   every initializer and assignment that stores a function in that field',
   async run(args) {

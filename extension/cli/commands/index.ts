@@ -8,6 +8,7 @@ import { openIndex } from '../kernelOptions';
 
 export const indexCommand: CliCommand = {
   name: 'index',
+  options: ['under'],
   usage:
     'index [--under net]   parse every file (below a folder) into the cache; counts and timing',
   async run(args) {

@@ -41,6 +41,7 @@ function printStop(stop: Stop, depth: number): void {
 
 export const liveCommand: CliCommand = {
   name: 'live',
+  options: ['compare', 'depth', 'port', 'break', 'export', 'mode', 'trace'],
   usage:
     'live [--mode handshake|refused|backlog] [--break FN] [--compare] [--export DIR]   the test program on a real kernel under gdb',
   async run(args) {

@@ -5,6 +5,7 @@ import { openGraph, profileOf, requirePositional } from '../kernelOptions';
 
 export const pathCommand: CliCommand = {
   name: 'path',
+  options: ['depth'],
   usage:
     'path <function|syscall> [--profile tcp-ipv4|none] [--depth N]   calls below a function, through the ops tables',
   async run(args) {

@@ -134,6 +134,7 @@ function stepLine(step: SimStep, text: string): string {
 
 export const simCommand: CliCommand = {
   name: 'sim',
+  options: ['seed', 'set', 'kernel-version', 'lang'],
   usage:
     'sim <scenario|list|params> [--kernel DIR] [--kernel-version 6.x] [--set name=value ...] [--seed N] [--json] [--lang en|zh-CN] [--verbose]   step a TCP handshake scenario',
   async run(args) {
