@@ -14,8 +14,11 @@ export const EXTRA_BREAKPOINTS_KEY = 'kernelLens.live.extraBreakpoints';
 export class LiveBreakpoints implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<readonly string[]>();
   readonly onDidChange = this.changed.event;
-  /** Whether a run is going: a toggle then says it applies from the next run. */
-  running = false;
+  /**
+   * The run going now, if any: a toggle changes its breakpoints too (liveKernel.ts sets it for
+   * the length of a run). Resolves to when the change took effect.
+   */
+  live: ((fn: string, on: boolean) => Promise<'now' | 'next-stop'>) | undefined;
 
   constructor(private readonly state: vscode.Memento) {}
 
@@ -32,14 +35,28 @@ export class LiveBreakpoints implements vscode.Disposable {
     const { list, added } = toggleBreakpoint(this.list(), fn);
     await this.state.update(EXTRA_BREAKPOINTS_KEY, list);
     this.changed.fire(list);
-    const note = this.running
-      ? ` ${vscode.l10n.t('The run going now keeps the breakpoints it started with.')}`
-      : '';
-    void vscode.window.showInformationMessage(
-      (added
-        ? vscode.l10n.t('Kernel Lens: the next real-kernel run also stops in {0}.', fn)
-        : vscode.l10n.t('Kernel Lens: {0} removed from the real-kernel breakpoints.', fn)) + note,
-    );
+    const saved = added
+      ? vscode.l10n.t('Kernel Lens: the next real-kernel run also stops in {0}.', fn)
+      : vscode.l10n.t('Kernel Lens: {0} removed from the real-kernel breakpoints.', fn);
+    if (!this.live) {
+      void vscode.window.showInformationMessage(saved);
+      return;
+    }
+    try {
+      const when = await this.live(fn, added);
+      const note =
+        when === 'now'
+          ? added
+            ? vscode.l10n.t('The running kernel stops there from now on.')
+            : vscode.l10n.t('The running kernel no longer stops there.')
+          : vscode.l10n.t('The running kernel takes the change at its next stop.');
+      void vscode.window.showInformationMessage(`${saved} ${note}`);
+    } catch (error) {
+      // The list keeps the change; gdb said why the running kernel cannot (an unknown name).
+      void vscode.window.showWarningMessage(
+        `${saved} ${vscode.l10n.t('The running kernel could not: {0}', error instanceof Error ? error.message : String(error))}`,
+      );
+    }
   }
 
   dispose(): void {

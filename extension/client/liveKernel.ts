@@ -340,7 +340,7 @@ class LiveRun implements vscode.Disposable {
             const session = await starting;
             if (token.isCancellationRequested) return;
             this.session = session;
-            this.breakpoints.running = true;
+            this.breakpoints.live = (fn, on) => session.setBreakpoint(fn, on);
             this.comparison = new LiveComparison(mode, functions, session.kernel.version);
             this.log.info(
               `live: kernel ${session.kernel.release} (${session.kernel.version}), sources ${session.kernel.sourceTree}`,
@@ -490,7 +490,7 @@ class LiveRun implements vscode.Disposable {
     const session = this.session;
     this.session = undefined;
     this.comparison = undefined;
-    this.breakpoints.running = false;
+    this.breakpoints.live = undefined;
     await vscode.commands.executeCommand('setContext', RUNNING_KEY, false);
     this.tree.show(undefined);
     await this.simulator.showRealStop(undefined);

@@ -19,6 +19,7 @@ import { freeLocalPort, QemuProcess } from './qemu';
 import {
   breakpointPlan,
   CURRENT_TASK,
+  defaultFunctions,
   DuplicateStopFilter,
   framesFromMi,
   SEGMENT_FLAGS_EXPRESSION,
@@ -76,6 +77,11 @@ export async function prepareLive(
 export class LiveSession {
   private readonly duplicates = new DuplicateStopFilter();
   private readonly byNumber = new Map<number, BreakpointSpec>();
+  /** Breakpoint changes asked for while the kernel runs, by function (see setBreakpoint). */
+  private readonly pendingBreakpoints = new Map<string, boolean>();
+  /** Whether the kernel runs (gdb waits for a stop and takes no other command). */
+  private running = false;
+  private turn: Promise<unknown> = Promise.resolve();
   private seq = 0;
   private disposed: Promise<void> | undefined;
   readonly stops: Stop[] = [];
@@ -164,22 +170,59 @@ export class LiveSession {
 
     t = Date.now();
     log('gdb: setting breakpoints (the first run indexes the DWARF: up to a minute)…');
-    for (const spec of breakpointPlan(setup.functions)) {
-      // The same text as the exported script, so both agree; MI reports the number.
-      const before = await this.breakpointNumbers();
-      try {
-        await gdb.cli(breakpointCommand(spec, setup.comm), 300_000);
-      } catch (error) {
-        if (!(error instanceof GdbError) || !gdb.alive) throw error;
-        throw new UnknownBreakpointError(
-          `cannot break on ${spec.function}: ${error.message.replace(/^.*?: /, '')}`,
-        );
-      }
-      const added = (await this.breakpointNumbers()).filter((n) => !before.includes(n));
-      if (added.length === 0) throw new GdbError(`gdb set no breakpoint on ${spec.location}`);
-      for (const n of added) this.byNumber.set(n, spec);
-    }
+    for (const spec of breakpointPlan(setup.functions)) await this.insertBreakpoint(spec);
     timings.breakpointsMs = Date.now() - t;
+  }
+
+  private async insertBreakpoint(spec: BreakpointSpec): Promise<void> {
+    const { gdb, setup } = this;
+    // The same text as the exported script, so both agree; MI reports the number.
+    const before = await this.breakpointNumbers();
+    try {
+      await gdb.cli(breakpointCommand(spec, setup.comm), 300_000);
+    } catch (error) {
+      if (!(error instanceof GdbError) || !gdb.alive) throw error;
+      throw new UnknownBreakpointError(
+        `cannot break on ${spec.function}: ${error.message.replace(/^.*?: /, '')}`,
+      );
+    }
+    const added = (await this.breakpointNumbers()).filter((n) => !before.includes(n));
+    if (added.length === 0) throw new GdbError(`gdb set no breakpoint on ${spec.location}`);
+    for (const n of added) this.byNumber.set(n, spec);
+  }
+
+  /**
+   * Adds (`on`) or removes a breakpoint on `fn` during the run, as the user toggles it in the
+   * editor or the call graph. gdb takes commands only while the kernel is stopped: then it
+   * changes at once ("now"); while the kernel runs (or is about to), the change waits and
+   * lands at its next stop, before it resumes ("next-stop"). The plan's own functions are never removed: the
+   * comparison with the simulator counts on their stops.
+   */
+  async setBreakpoint(fn: string, on: boolean): Promise<'now' | 'next-stop'> {
+    this.pendingBreakpoints.set(fn, on);
+    if (this.running) return 'next-stop';
+    await this.inTurn(() => this.applyPendingBreakpoints());
+    return 'now';
+  }
+
+  /** gdb work one piece at a time: a breakpoint change never runs into a resume. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.turn.then(work, work);
+    this.turn = done.catch(() => undefined);
+    return done;
+  }
+
+  private async applyPendingBreakpoints(): Promise<void> {
+    const changes = [...this.pendingBreakpoints];
+    this.pendingBreakpoints.clear();
+    for (const [fn, on] of changes) {
+      const numbers = [...this.byNumber].filter(([, s]) => s.function === fn).map(([n]) => n);
+      if (on && numbers.length === 0) await this.insertBreakpoint(breakpointPlan([fn])[0]!);
+      if (!on && numbers.length > 0 && !defaultFunctions().includes(fn)) {
+        await this.gdb.command(`-break-delete ${numbers.join(' ')}`);
+        for (const n of numbers) this.byNumber.delete(n);
+      }
+    }
   }
 
   private async breakpointNumbers(): Promise<number[]> {
@@ -191,22 +234,43 @@ export class LiveSession {
 
   /** Runs until the next kept stop (duplicates are dropped) or until the guest powers off. */
   async continue(): Promise<Step> {
-    for (;;) {
-      const t = Date.now();
-      await this.gdb.command('-exec-continue');
-      const step = await this.waitStep(t, true);
-      if (step) return step;
-    }
+    return this.resumed(async () => {
+      for (;;) {
+        const t = Date.now();
+        await this.gdb.command('-exec-continue');
+        const step = await this.waitStep(t, true);
+        if (step) return step;
+        // A dropped duplicate stopped the kernel too: a change asked for meanwhile lands now.
+        await this.applyPendingBreakpoints();
+      }
+    });
   }
 
   /** `next`, `step` or `finish` from the current stop. */
   async step(kind: 'next' | 'step' | 'finish'): Promise<Step> {
-    const t = Date.now();
-    await this.gdb.command(`-exec-${kind}`);
-    this.duplicates.reset();
-    const step = await this.waitStep(t, false);
-    // A step never repeats a stop, so waitStep returns one.
-    return step ?? { kind: 'exited', code: -1, ms: Date.now() - t };
+    return this.resumed(async () => {
+      const t = Date.now();
+      await this.gdb.command(`-exec-${kind}`);
+      this.duplicates.reset();
+      const step = await this.waitStep(t, false);
+      // A step never repeats a stop, so waitStep returns one.
+      return step ?? { kind: 'exited', code: -1, ms: Date.now() - t };
+    });
+  }
+
+  /** Runs the kernel with `go`: breakpoint changes asked for while it runs wait (setBreakpoint). */
+  private resumed(go: () => Promise<Step>): Promise<Step> {
+    // From the moment a resume is asked for, a change waits: it lands just before the kernel
+    // resumes (if still in time) or at its next stop.
+    this.running = true;
+    return this.inTurn(async () => {
+      try {
+        await this.applyPendingBreakpoints();
+        return await go();
+      } finally {
+        this.running = false;
+      }
+    });
   }
 
   /** Waits for gdb's next `*stopped`; undefined when it was a duplicate to skip. */

@@ -155,4 +155,51 @@ void describe('live kernel: variants and stepping', { skip }, () => {
       assert.ok(run.exited);
     },
   );
+  void it(
+    'breakpoints toggled during a run: an added one stops, a removed one no longer does, a change asked for while the kernel runs lands at its next stop, the plan stays',
+    { timeout: 10 * 60_000 },
+    async () => {
+      const session = await LiveSession.start({ mode: 'handshake', stopTimeoutMs: 180_000 });
+      try {
+        const stops: Stop[] = [];
+        const next = async (): Promise<Stop | undefined> => {
+          const step = await session.continue();
+          if (step.kind !== 'stop') return undefined;
+          stops.push(step.stop);
+          return step.stop;
+        };
+        const first = await next();
+        assert.equal(first?.function, '__sys_socket');
+        // The kernel is stopped: gdb takes the change at once. bind() reaches the protocol's
+        // get_port (tcp_prot.get_port = inet_csk_get_port), which no default breakpoint has.
+        assert.equal(await session.setBreakpoint('inet_csk_get_port', true), 'now');
+        let stop: Stop | undefined;
+        do stop = await next();
+        while (stop && stop.function !== 'inet_csk_get_port' && stops.length < 40);
+        const why = (): string => stops.map(describeStop).join('\n');
+        assert.equal(stop?.function, 'inet_csk_get_port', why());
+        assert.ok(
+          stops.findIndex((s) => s.function === '__sys_bind') <
+            stops.findIndex((s) => s.function === 'inet_csk_get_port'),
+          why(),
+        );
+        assert.equal(await session.setBreakpoint('inet_csk_get_port', false), 'now');
+        // The plan's own breakpoints are not the user's to remove: listen() still stops.
+        assert.equal(await session.setBreakpoint('__sys_listen', false), 'now');
+        // While the kernel runs, a change waits for its next stop.
+        const going = next();
+        assert.equal(await session.setBreakpoint('inet_csk_accept', true), 'next-stop');
+        await going;
+        const before = stops.length;
+        while (await next());
+        const rest = stops.slice(before);
+        assert.equal(count(rest, 'inet_csk_get_port'), 0, why());
+        assert.ok(count(stops, '__sys_listen') >= 1, why());
+        assert.ok(count(rest, 'inet_csk_accept') >= 1, why());
+      } finally {
+        await session.dispose();
+      }
+      assert.ok(session.allGone(), 'QEMU and gdb are gone');
+    },
+  );
 });
