@@ -1,19 +1,22 @@
 // `kernel-lens live --export DIR` for real: the exported QEMU command boots the kernel halted,
 // gdb runs the exported script as a user would (`gdb -x kernel-lens.gdb`), and `continue`
 // stops the test program in __sys_socket with the source found in the 6.1 tree. The
-// launch.json holds the same set-up for cpptools. Same skip rule as handshake.test.ts.
+// launch.json holds the same set-up for cpptools: replayed on gdb's MI as cpptools would, it
+// stops there too. Same skip rule as handshake.test.ts.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exportRun } from '../../extension/live/exportRun';
+import { GdbError, GdbMi } from '../../extension/live/gdb';
 import { PROGRAM_COMM } from '../../extension/live/initramfs';
-import { killGroup, processGone } from '../../extension/live/processes';
+import { miQuote } from '../../extension/live/mi';
+import { killGroup, processGone, sleep } from '../../extension/live/processes';
 import { freeLocalPort } from '../../extension/live/qemu';
 import { gdbIndexCacheDir, prepareLive } from '../../extension/live/session';
-import { breakpointPlan } from '../../extension/live/stops';
+import { breakpointPlan, stopReason } from '../../extension/live/stops';
 
 const skip =
   process.getuid?.() !== 0
@@ -36,39 +39,50 @@ function finish(child: ChildProcess, ms: number): Promise<{ out: string; timedOu
   });
 }
 
+/** Exports a handshake run into a fresh folder, as `kernel-lens live --export DIR` does. */
+async function exported() {
+  const { kernel, initrd } = await prepareLive(() => {});
+  const dir = mkdtempSync(join(tmpdir(), 'kernel-lens-export-'));
+  const port = await freeLocalPort();
+  const written = exportRun(dir, {
+    setup: {
+      vmlinux: kernel.vmlinux,
+      sourceTree: kernel.sourceTree,
+      version: kernel.version,
+      indexCacheDir: gdbIndexCacheDir(),
+      port,
+      comm: PROGRAM_COMM,
+    },
+    qemu: {
+      vmlinuz: kernel.vmlinuz,
+      initrd,
+      mode: 'handshake',
+      port,
+      serialLog: join(dir, 'serial.log'),
+    },
+  });
+  return { kernel, dir, port, written };
+}
+
+/** The part of a cppdbg configuration that tells gdb what to do. */
+interface CppdbgConfiguration {
+  type: string;
+  program: string;
+  miDebuggerServerAddress: string;
+  setupCommands: { text: string; ignoreFailures: boolean }[];
+  postRemoteConnectCommands: { text: string }[];
+  sourceFileMap: Record<string, string>;
+}
+
 void describe('live kernel: the exported run', { skip }, () => {
   void it(
     'qemu.sh + gdb -x kernel-lens.gdb stop the program in __sys_socket',
     { timeout: 8 * 60_000 },
     async () => {
-      const { kernel, initrd } = await prepareLive(() => {});
-      const dir = mkdtempSync(join(tmpdir(), 'kernel-lens-export-'));
-      const port = await freeLocalPort();
-      const written = exportRun(dir, {
-        setup: {
-          vmlinux: kernel.vmlinux,
-          sourceTree: kernel.sourceTree,
-          version: kernel.version,
-          indexCacheDir: gdbIndexCacheDir(),
-          port,
-          comm: PROGRAM_COMM,
-        },
-        qemu: {
-          vmlinuz: kernel.vmlinuz,
-          initrd,
-          mode: 'handshake',
-          port,
-          serialLog: join(dir, 'serial.log'),
-        },
-      });
+      const { kernel, dir, port, written } = await exported();
 
       const launch = JSON.parse(readFileSync(written.launchJson, 'utf8')) as {
-        configurations: {
-          type: string;
-          miDebuggerServerAddress: string;
-          postRemoteConnectCommands: { text: string }[];
-          sourceFileMap: Record<string, string>;
-        }[];
+        configurations: CppdbgConfiguration[];
       };
       const config = launch.configurations[0]!;
       assert.equal(config.type, 'cppdbg');
@@ -97,6 +111,62 @@ void describe('live kernel: the exported run', { skip }, () => {
       }
       for (const child of [gdb, qemu])
         assert.ok(processGone(child.pid!), `process ${child.pid} is still there`);
+    },
+  );
+  void it(
+    'launch.json, played as cpptools plays a cppdbg launch with miDebuggerServerAddress, stops in __sys_socket with its source mapped into the 6.1 tree',
+    { timeout: 8 * 60_000 },
+    async () => {
+      // cpptools is not installed here: its MI engine's sequence is replayed on gdb's MI
+      // interface instead. Each setupCommand as console text, then the program's symbols,
+      // the remote target, each postRemoteConnectCommand, and the run; sourceFileMap then maps
+      // the frame's file, as cpptools does.
+      const { kernel, dir, written } = await exported();
+      const config = (
+        JSON.parse(readFileSync(written.launchJson, 'utf8')) as {
+          configurations: CppdbgConfiguration[];
+        }
+      ).configurations[0]!;
+      const qemu = spawn('sh', [written.qemuScript], { detached: true, stdio: 'ignore' });
+      const gdb = new GdbMi();
+      try {
+        for (const c of config.setupCommands) await gdb.cli(c.text, 60_000);
+        await gdb.command(`-file-exec-and-symbols ${miQuote(config.program)}`, 180_000);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await gdb.command(`-target-select remote ${config.miDebuggerServerAddress}`, 15_000);
+            break;
+          } catch (error) {
+            if (attempt >= 40 || !(error instanceof GdbError)) throw error;
+            await sleep(250);
+          }
+        }
+        for (const c of config.postRemoteConnectCommands) await gdb.cli(c.text, 300_000);
+        await gdb.command('-exec-continue');
+        const reason = stopReason((await gdb.waitForStop(5 * 60_000)).results);
+        assert.equal(reason.kind, 'breakpoint', JSON.stringify(reason));
+        const frame = reason.kind === 'breakpoint' ? reason.frame : undefined;
+        assert.equal(frame?.func, '__sys_socket');
+        // The frame's file through sourceFileMap: a file of the 6.1 tree, whose stopped line
+        // lies in __sys_socket's body.
+        const where = frame!.fullname ?? frame!.file!;
+        const [from, to] =
+          Object.entries(config.sourceFileMap).find(([f]) => where.startsWith(f)) ?? [];
+        const mapped = from !== undefined ? to + where.slice(from.length) : where;
+        assert.ok(mapped.startsWith(kernel.sourceTree), `${where} -> ${mapped}`);
+        assert.ok(existsSync(mapped), mapped);
+        const lines = readFileSync(mapped, 'latin1').split('\n');
+        const start = lines.findIndex((l) => /^int __sys_socket\(/.test(l));
+        assert.ok(
+          start >= 0 && frame!.line! > start && frame!.line! < start + 40,
+          `${frame!.line}`,
+        );
+      } finally {
+        await gdb.dispose();
+        await killGroup(qemu);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      assert.ok(processGone(qemu.pid!), `QEMU ${qemu.pid} is still there`);
     },
   );
 });
