@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FetchError } from '../kernelSources/fetch';
+import { exportRun, type ExportedRun } from './exportRun';
 import { GdbError, GdbMi } from './gdb';
 import { preambleCommands, breakpointCommand, type GdbSetup } from './gdbScript';
 import { ensureInitramfs, PROGRAM_COMM, ToolMissingError, type ProgramMode } from './initramfs';
@@ -63,6 +64,50 @@ export interface Timings {
 /** Where gdb keeps its DWARF index between runs. */
 export function gdbIndexCacheDir(): string {
   return join(liveCacheDir(), 'gdb-index');
+}
+
+/** What gdb is told for a run of the test program on `kernel`, its stub on 127.0.0.1:`port`. */
+export function gdbSetupFor(
+  kernel: LiveKernel,
+  port: number,
+  functions?: readonly string[],
+): GdbSetup {
+  return {
+    vmlinux: kernel.vmlinux,
+    sourceTree: kernel.sourceTree,
+    version: kernel.version,
+    indexCacheDir: gdbIndexCacheDir(),
+    port,
+    comm: PROGRAM_COMM,
+    ...(functions ? { functions } : {}),
+  };
+}
+
+/**
+ * `kernel-lens live --export DIR`: the kernel and initramfs from the cache (fetched or built
+ * when missing), and the QEMU command, gdb script and launch.json for them, written to `dir`.
+ */
+export async function exportLive(
+  dir: string,
+  options: {
+    mode: ProgramMode;
+    port: number;
+    functions?: readonly string[];
+    log?: (message: string) => void;
+  },
+): Promise<ExportedRun & { kernel: LiveKernel }> {
+  const { kernel, initrd } = await prepareLive(options.log ?? (() => {}));
+  const written = exportRun(dir, {
+    setup: gdbSetupFor(kernel, options.port, options.functions),
+    qemu: {
+      vmlinuz: kernel.vmlinuz,
+      initrd,
+      mode: options.mode,
+      port: options.port,
+      serialLog: join(dir, 'serial.log'),
+    },
+  });
+  return { ...written, kernel };
 }
 
 /** The kernel (fetched once) and the initramfs (built once), from the cache. */
@@ -123,15 +168,7 @@ export class LiveSession {
     let gdb: GdbMi | undefined;
     try {
       gdb = new GdbMi(options.trace ? { trace: options.trace } : {});
-      const setup: GdbSetup = {
-        vmlinux: kernel.vmlinux,
-        sourceTree: kernel.sourceTree,
-        version: kernel.version,
-        indexCacheDir: gdbIndexCacheDir(),
-        port,
-        comm: PROGRAM_COMM,
-        ...(options.functions ? { functions: options.functions } : {}),
-      };
+      const setup = gdbSetupFor(kernel, port, options.functions);
       const session = new LiveSession(kernel, qemu, gdb, setup, workDir, timings, options);
       options.onStarted?.(session.pids());
       await session.attach(log);

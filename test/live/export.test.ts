@@ -9,13 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { exportRun } from '../../extension/live/exportRun';
 import { GdbError, GdbMi } from '../../extension/live/gdb';
-import { PROGRAM_COMM } from '../../extension/live/initramfs';
 import { miQuote } from '../../extension/live/mi';
 import { killGroup, processGone, sleep } from '../../extension/live/processes';
 import { freeLocalPort } from '../../extension/live/qemu';
-import { gdbIndexCacheDir, prepareLive } from '../../extension/live/session';
+import { exportLive } from '../../extension/live/session';
 import { breakpointPlan, stopReason } from '../../extension/live/stops';
 
 const skip =
@@ -41,27 +39,10 @@ function finish(child: ChildProcess, ms: number): Promise<{ out: string; timedOu
 
 /** Exports a handshake run into a fresh folder, as `kernel-lens live --export DIR` does. */
 async function exported() {
-  const { kernel, initrd } = await prepareLive(() => {});
   const dir = mkdtempSync(join(tmpdir(), 'kernel-lens-export-'));
   const port = await freeLocalPort();
-  const written = exportRun(dir, {
-    setup: {
-      vmlinux: kernel.vmlinux,
-      sourceTree: kernel.sourceTree,
-      version: kernel.version,
-      indexCacheDir: gdbIndexCacheDir(),
-      port,
-      comm: PROGRAM_COMM,
-    },
-    qemu: {
-      vmlinuz: kernel.vmlinuz,
-      initrd,
-      mode: 'handshake',
-      port,
-      serialLog: join(dir, 'serial.log'),
-    },
-  });
-  return { kernel, dir, port, written };
+  const written = await exportLive(dir, { mode: 'handshake', port });
+  return { kernel: written.kernel, dir, port, written };
 }
 
 /** The part of a cppdbg configuration that tells gdb what to do. */

@@ -15,9 +15,8 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flag, intOption, listOption, stringOption, UsageError, type CliCommand } from '../command';
-import { exportRun } from '../../live/exportRun';
-import { PROGRAM_COMM, PROGRAM_MODES, type ProgramMode } from '../../live/initramfs';
-import { gdbIndexCacheDir, prepareLive, runLive } from '../../live/session';
+import { PROGRAM_MODES, type ProgramMode } from '../../live/initramfs';
+import { exportLive, runLive } from '../../live/session';
 import { describeAgreement, matchToSimulation, SCENARIO_OF_MODE } from '../../live/simMatch';
 import { describeStop, defaultFunctions, type Stop } from '../../live/stops';
 import { parseKernelVersion, runScenario } from '../../../webview/simulator/engine/index';
@@ -54,25 +53,7 @@ export const liveCommand: CliCommand = {
     const exportDir = stringOption(args, 'export');
     if (exportDir) {
       const port = intOption(args, 'port', 1234);
-      const { kernel, initrd } = await prepareLive(log);
-      const written = exportRun(resolve(exportDir), {
-        setup: {
-          vmlinux: kernel.vmlinux,
-          sourceTree: kernel.sourceTree,
-          version: kernel.version,
-          indexCacheDir: gdbIndexCacheDir(),
-          port,
-          comm: PROGRAM_COMM,
-          functions,
-        },
-        qemu: {
-          vmlinuz: kernel.vmlinuz,
-          initrd,
-          mode,
-          port,
-          serialLog: resolve(exportDir, 'serial.log'),
-        },
-      });
+      const written = await exportLive(resolve(exportDir), { mode, port, functions, log });
       console.log(`QEMU command: ${written.qemuScript}`);
       console.log(`gdb script:   ${written.gdbScript}`);
       console.log(`launch.json:  ${written.launchJson}`);
