@@ -272,6 +272,7 @@ export class SimulatorPanel implements vscode.Disposable {
     this.panel.reveal(undefined, false);
   }
 
+  /** A global command (keybinding, palette, view title) drives the page. */
   control(action: ControlAction): void {
     if (this.ready) this.post({ type: 'sim/control', action });
   }
@@ -391,7 +392,7 @@ export class SimulatorPanel implements vscode.Disposable {
         break;
       }
       case 'sim/step':
-        await this.showStep(message.runId, message.index);
+        await this.showStep(message.runId, message.index, message.byCommand === true);
         break;
       case 'frame/open':
         if (message.runId === this.run?.runId) {
@@ -456,7 +457,7 @@ export class SimulatorPanel implements vscode.Disposable {
    * the step. The highlight goes first: every message the window gets before it (the tree
    * view's refresh, the stored state) delays it.
    */
-  private async showStep(runId: number, index: number): Promise<void> {
+  private async showStep(runId: number, index: number, byCommand = false): Promise<void> {
     const run = this.run;
     if (!run || run.runId !== runId) return; // a step of a run replaced since
     const step = run.steps[index];
@@ -477,6 +478,7 @@ export class SimulatorPanel implements vscode.Disposable {
           { ...line, file: line.file, line: line.line },
           uri,
           received,
+          byCommand,
         );
       } finally {
         this.highlighting = false;
@@ -503,11 +505,17 @@ export class SimulatorPanel implements vscode.Disposable {
     line: { function: string; file: string; line: number },
     uri: vscode.Uri,
     received: number,
+    byCommand: boolean,
   ): Promise<void> {
     if (this.run !== run) return;
+    // Stepping with a command from the editor beside (Ctrl+Alt+]) keeps the keyboard there:
+    // the highlight, if it opens another file in that editor's place, takes the focus along.
+    const takeFocus =
+      byCommand && vscode.window.activeTextEditor?.viewColumn === this.editorColumn();
     await this.host.highlighter.show(
       { uri, line: line.line, label: stepLabel(index, line.function) },
       this.editorColumn(),
+      takeFocus,
     );
     this.host.log.info(
       `simulator: step ${index + 1} → ${line.file}:${line.line} highlighted ${(performance.now() - received).toFixed(1)} ms after the page's message`,

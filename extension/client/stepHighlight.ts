@@ -3,7 +3,7 @@
  * step's kernel line in the open tree (embedded 6.1 or the workspace's), highlighted with a
  * whole-line decoration in the theme's colours and revealed in the centre, without taking
  * the focus from the simulator (preserveFocus), so its keyboard controls keep working; when the
- * user steps from the editor instead (the global keybindings), the focus stays in the editor.
+ * user steps from that editor instead (the global keybindings), the focus stays in the editor.
  *
  * The colours are the debugger's "current stack frame" ones (editor.stackFrameHighlightBackground
  * and its focused variant): a simulator step is a stack frame of a kernel that is not running,
@@ -57,7 +57,11 @@ export class StepHighlighter implements vscode.Disposable {
    * Shows `target` in `column` and highlights its line. Resolves once the decoration is sent.
    * Returns the milliseconds it took, for the log.
    */
-  async show(target: HighlightTarget, column: vscode.ViewColumn): Promise<number> {
+  async show(
+    target: HighlightTarget,
+    column: vscode.ViewColumn,
+    takeFocus = false,
+  ): Promise<number> {
     const started = performance.now();
     const line = Math.max(0, target.line - 1);
     const range = new vscode.Range(line, 0, line, 0);
@@ -69,12 +73,11 @@ export class StepHighlighter implements vscode.Disposable {
       (e) => e.viewColumn === column && e.document.uri.toString() === target.uri.toString(),
     );
     if (!editor) {
-      // The focus stays where it is: in the simulator's page, or in the editor of that column
-      // when the user steps from there (the global keybindings), which the new file replaces.
-      const editorHasFocus = vscode.window.activeTextEditor?.viewColumn === column;
+      // The focus stays where it is (the simulator's page, the palette, a terminal), unless the
+      // caller knows the user steps from the editor this file replaces (`takeFocus`).
       editor = await vscode.window.showTextDocument(target.uri, {
         viewColumn: column,
-        preserveFocus: !editorHasFocus,
+        preserveFocus: !takeFocus,
         preview: true,
         selection: range,
       });

@@ -290,8 +290,17 @@ export type FromWebviewMessage =
       /** The step to show once loaded (a restored page asks for the one it had). */
       readonly step: number;
     }
-  /** webview -> host: the view now shows step `index` of run `runId`: highlight its line. */
-  | { readonly type: 'sim/step'; readonly runId: number; readonly index: number }
+  /**
+   * webview -> host: the view now shows step `index` of run `runId`: highlight its line.
+   * `byCommand`: the step answers a `sim/control` (a global keybinding), not the page's own
+   * controls.
+   */
+  | {
+      readonly type: 'sim/step';
+      readonly runId: number;
+      readonly index: number;
+      readonly byCommand?: true;
+    }
   /** webview -> host: open frame `frame` of step `index` in the editor beside. */
   | {
       readonly type: 'frame/open';
@@ -378,7 +387,10 @@ export function isRunRequest(v: unknown): v is RunRequest {
 const FROM_WEBVIEW: Record<FromWebviewMessage['type'], (m: Fields) => boolean> = {
   ready: () => true,
   'sim/run': (m) => isInt(m['messageId']) && isRunRequest(m['request']) && isInt(m['step']),
-  'sim/step': (m) => isInt(m['runId']) && isInt(m['index']),
+  'sim/step': (m) =>
+    isInt(m['runId']) &&
+    isInt(m['index']) &&
+    (m['byCommand'] === undefined || m['byCommand'] === true),
   'frame/open': (m) => isInt(m['runId']) && isInt(m['index']) && isInt(m['frame']),
 };
 

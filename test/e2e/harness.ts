@@ -181,6 +181,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
 
 /** Opens the quick input (F1) and types `value` into it. */
 export async function openQuickInput(page: Page, value: string): Promise<void> {
+  // F1 pressed inside a webview that is still loading goes nowhere: leave any iframe first.
+  await page.evaluate(
+    `(() => { const a = document.activeElement; if (a && a.tagName === 'IFRAME') a.blur(); })()`,
+  );
   await page.locator('.monaco-workbench').focus();
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');

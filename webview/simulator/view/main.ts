@@ -108,30 +108,42 @@ function load(next: RunView, at: number): void {
   go(at);
 }
 
-let frameRequested = false;
+let drawRequested = false;
+/** Whether the step being taken answers the host's `sim/control` (see the protocol). */
+let byCommand = false;
 /** The run and seq/ack mode the drawn diagram shows. */
 let drawnFor: RunView | undefined;
 let drawnRelative = relative;
 
 /**
- * Shows step `index`. The host is told first and the page draws in the next animation frame,
- * so the message leaves before the drawing work, and steps faster than frames (holding a key,
- * fast play) draw once per frame.
+ * How long the page waits before drawing a step. The page shares its renderer's main thread
+ * with the workbench, and the step's message needs several turns of it to leave for the
+ * extension host (two frames' postMessage, then the workbench's socket write); drawing in the
+ * next animation frame made the message wait for it (10-20 ms here). A frame later the page's
+ * own drawing is still immediate to the eye.
+ */
+const DRAW_DELAY_MS = 16;
+
+/**
+ * Shows step `index`: the host is told first, the page draws a moment later (DRAW_DELAY_MS),
+ * and steps faster than that (holding a key, fast play) draw once.
  */
 function go(index: number): void {
   if (!run) return;
   step = clampStep(run, index);
-  post({ type: 'sim/step', runId: run.runId, index: step });
+  post({ type: 'sim/step', runId: run.runId, index: step, ...(byCommand ? { byCommand } : {}) });
   // When the page asked for this step (wall clock): the start of "step -> highlighted line",
   // which the end-to-end test reads.
   document.body.dataset['stepAt'] = `${step}@${Date.now()}`;
-  save();
-  if (frameRequested) return;
-  frameRequested = true;
-  requestAnimationFrame(() => {
-    frameRequested = false;
-    renderStep();
-  });
+  if (drawRequested) return;
+  drawRequested = true;
+  setTimeout(() => {
+    requestAnimationFrame(() => {
+      drawRequested = false;
+      save();
+      renderStep();
+    });
+  }, DRAW_DELAY_MS);
 }
 
 function control(action: ControlAction): void {
@@ -206,7 +218,9 @@ function onMessage(m: ToWebviewMessage): void {
       load(m.run, m.step);
       break;
     case 'sim/control':
+      byCommand = true;
       control(m.action);
+      byCommand = false;
       break;
     case 'sim/real':
       real = m.real;
