@@ -7,6 +7,7 @@
 import {
   explain,
   paramsFor,
+  defaultOf,
   runScenario,
   type CodePoint,
   type KernelVersion,
@@ -102,8 +103,8 @@ export async function buildRun(
   const params: ParamView[] = paramsFor(ctx.version).map((p) => ({
     name: p.name,
     type: p.type,
-    value: result.params[p.name] ?? p.default,
-    default: spec.params?.[p.name] ?? p.default,
+    value: result.params[p.name] ?? defaultOf(p, ctx.version),
+    default: spec.params?.[p.name] ?? defaultOf(p, ctx.version),
     ...(p.min !== undefined ? { min: p.min } : {}),
     ...(p.max !== undefined ? { max: p.max } : {}),
     ...(p.sysctl ? { sysctl: p.sysctl } : {}),

@@ -102,6 +102,7 @@ void describe('version rules against the trees', () => {
     win_scaling_ratio: ['include/net/tcp.h', 'scaling_ratio'],
     rcv_wnd_unclamped: ['net/ipv4/tcp_output.c', '(*rcv_wnd) = space;'],
     rto_max_sysctl: ['net/ipv4/tcp_timer.c', 'tcp_rto_max('],
+    skb_small_head_cache: ['net/core/skbuff.c', 'skb_small_head_cache'],
   };
   void it('a rule applies to a tree exactly when its mark is in the source', () => {
     for (const series of ['6.1', '6.12'] as const) {

@@ -28,6 +28,7 @@ import {
   CODE_POINTS,
   explain,
   paramsFor,
+  defaultOf,
   parseKernelVersion,
   runScenario,
   toSimJson,
@@ -152,7 +153,9 @@ export const simCommand: CliCommand = {
       const version = parseKernelVersion(versionText ?? '6.12');
       for (const p of paramsFor(version)) {
         const where = p.sysctl ? ` (/proc/sys/${p.sysctl})` : '';
-        console.log(`${p.name.padEnd(24)} ${String(p.default).padEnd(20)} ${p.doc}${where}`);
+        console.log(
+          `${p.name.padEnd(24)} ${String(defaultOf(p, version)).padEnd(20)} ${p.doc}${where}`,
+        );
       }
       return 0;
     }

@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseKernelVersion } from '../../../webview/simulator/engine/index';
+import { defaultOf, paramsFor, parseKernelVersion } from '../../../webview/simulator/engine/index';
+import { resolveParams } from '../../../webview/simulator/engine/params';
 import {
   freeWindow,
   growWindow,
@@ -260,5 +261,19 @@ void describe('windows on the wire', () => {
       const after = tcp_window_scaling ? 256 : 32767;
       assert.deepEqual(w.slice(2), Array<number>(6).fill(after));
     }
+  });
+});
+
+void describe('what a queued segment costs, by version', () => {
+  void it('skb_head_truesize defaults to what each kernel measured: 1280 on 6.1, 832 from 6.3 (small-head cache)', () => {
+    const spec = paramsFor(V61).find((p) => p.name === 'skb_head_truesize')!;
+    // gdb on Debian's 6.1.176 (live tier): a 5-byte segment at tcp_data_queue has truesize 1285.
+    assert.equal(defaultOf(spec, V61), 1280);
+    assert.equal(resolveParams(V61, {}, {})['skb_head_truesize'], 1280);
+    // `ss -tm` on 6.18.44 (conformance host): 837 for 5 unread bytes.
+    assert.equal(defaultOf(spec, V612), 832);
+    assert.equal(resolveParams(parseKernelVersion('6.18.44'), {}, {})['skb_head_truesize'], 832);
+    // The user's value wins on either.
+    assert.equal(resolveParams(V61, {}, { skb_head_truesize: 900 })['skb_head_truesize'], 900);
   });
 });

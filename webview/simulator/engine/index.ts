@@ -27,6 +27,7 @@ export {
 export {
   PARAMS,
   paramsFor,
+  defaultOf,
   resolveParams,
   ParamError,
   type ParamSpec,

@@ -15,6 +15,8 @@ export interface ParamSpec {
   sysctl?: string;
   /** Only exists on versions that follow this rule. */
   rule?: VersionRuleId;
+  /** A different default on versions that follow a rule. */
+  defaultWith?: { readonly rule: VersionRuleId; readonly value: number | string };
   doc: string;
 }
 
@@ -103,10 +105,13 @@ export const PARAMS: readonly ParamSpec[] = [
   {
     name: 'skb_head_truesize',
     type: 'int',
-    default: 832,
+    // Measured: 1280 on Debian's 6.1.176 (skb->truesize of a 5-byte segment at tcp_data_queue,
+    // read with gdb in the live tier's guest), 832 on 6.18.44 (`ss -tm` on the conformance host).
+    default: 1280,
+    defaultWith: { rule: 'skb_small_head_cache', value: 832 },
     min: 0,
     max: 65536,
-    doc: "what a received segment costs the receive buffer beyond its payload: the truesize of its sender's skb head (tcp_stream_alloc_skb), kernel- and config-dependent; 832 as `ss -tm` shows on the conformance machine (Linux 6.18, small-head cache), 1280 for a kmalloc-1024 head",
+    doc: "what a received segment costs the receive buffer beyond its payload: the truesize of its sender's skb head (tcp_stream_alloc_skb), kernel- and config-dependent; 1280 for a kmalloc-1024 head (Linux 6.1, measured), 832 from the small-head cache of 6.3 on (Linux 6.18, measured)",
   },
   {
     name: 'hz',
@@ -309,6 +314,13 @@ export function paramsFor(version: KernelVersion): ParamSpec[] {
   return PARAMS.filter((p) => p.rule === undefined || applies(version, p.rule));
 }
 
+/** A parameter's default on a kernel version (some follow a version rule). */
+export function defaultOf(spec: ParamSpec, version: KernelVersion): number | string {
+  return spec.defaultWith && applies(version, spec.defaultWith.rule)
+    ? spec.defaultWith.value
+    : spec.default;
+}
+
 /** Checks and converts one value given as text or number. */
 export function coerceParam(spec: ParamSpec, raw: string | number): number | string {
   if (spec.type === 'string') {
@@ -349,7 +361,7 @@ export function resolveParams(
 ): ParamValues {
   const specs = paramsFor(version);
   const out: ParamValues = {};
-  for (const spec of specs) out[spec.name] = spec.default;
+  for (const spec of specs) out[spec.name] = defaultOf(spec, version);
   const apply = (source: string, values: Readonly<Record<string, number | string>>): void => {
     for (const [name, raw] of Object.entries(values)) {
       const spec = paramSpec(name);
