@@ -409,6 +409,11 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
         .locator(selector)
         .first()
         .evaluate((b) => {
+          // The theme's plain look: a node the keyboard left focused draws a thicker outline
+          // (the page restores its focus after a reload).
+          (
+            globalThis as unknown as { document: { activeElement: { blur?: () => void } | null } }
+          ).document.activeElement?.blur?.();
           const style = (globalThis as unknown as PageGlobals).getComputedStyle(b);
           return `${style.getPropertyValue('fill')} ${style.getPropertyValue('stroke')} ${style.getPropertyValue('stroke-width')}`;
         });
