@@ -7,7 +7,7 @@
 import type { ProgramMode } from '../live/initramfs';
 import { compareToSimulation, SCENARIO_OF_MODE, type Comparison } from '../live/simMatch';
 import type { Stop } from '../live/stops';
-import type { RealStopView } from '../protocol/simulatorWebview';
+import type { RealStopView, RealVerdict } from '../protocol/simulatorWebview';
 import { loadScenario } from '../simulatorHost/data';
 import {
   parseKernelVersion,
@@ -16,9 +16,7 @@ import {
   type SimStep,
 } from '../../webview/simulator/engine/index';
 
-export type Verdict = 'agrees' | 'differs' | 'unpredicted' | 'notCompared';
-
-export function verdictOf(c: Comparison): Verdict {
+export function verdictOf(c: Comparison): RealVerdict {
   if (!c.role) return 'notCompared';
   if (!c.step) return 'unpredicted';
   return c.differences.length ? 'differs' : 'agrees';

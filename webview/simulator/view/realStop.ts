@@ -3,13 +3,17 @@
  * Kernel") the page is held against, which simulated step predicted it, and, said plainly,
  * where the two disagree. realStopLines() is pure (unit-tested); realStrip() builds the DOM.
  */
-import type { RealStopView, RunView, Strings } from '../../../extension/protocol/simulatorWebview';
+import type {
+  RealStopView,
+  RealVerdict,
+  RunView,
+  Strings,
+} from '../../../extension/protocol/simulatorWebview';
 import { el } from './dom';
-
-export type Verdict = 'agrees' | 'differs' | 'unpredicted' | 'notCompared';
+import { fmt } from './render';
 
 export interface RealStopLines {
-  readonly verdict: Verdict;
+  readonly verdict: RealVerdict;
   /** "Stop 6: __sys_connect in kl-live (pid 82)". */
   readonly title: string;
   /** "socket SYN_SENT · segment SYN,ACK", or "" when nothing was read. */
@@ -21,9 +25,6 @@ export interface RealStopLines {
   /** The step to offer showing (0-based), when the stop's run is the one shown. */
   readonly step?: number;
 }
-
-const fmt = (text: string, ...args: (string | number)[]): string =>
-  text.replace(/\{(\d+)\}/g, (m, i: string) => String(args[Number(i)] ?? m));
 
 /** Step numbers as the page shows them (1-based), joined: "4, 5". */
 const numbers = (steps: readonly number[]): string => steps.map((s) => s + 1).join(', ');
