@@ -1,9 +1,10 @@
 /**
  * The simulator's "beside the source": on each step, the editor in the other column shows the
  * step's kernel line in the open tree (embedded 6.1 or the workspace's), highlighted with a
- * whole-line decoration in the theme's colours and revealed in the centre, without taking
- * the focus from the simulator (preserveFocus), so its keyboard controls keep working; when the
- * user steps from that editor instead (the global keybindings), the focus stays in the editor.
+ * whole-line decoration in the theme's colours and brought to the centre (unless it is in the
+ * middle of the view already), without taking the focus from the simulator (preserveFocus), so
+ * its keyboard controls keep working; when the user steps from that editor instead (the global
+ * keybindings), the focus stays in the editor.
  *
  * The colours are the debugger's "current stack frame" ones (editor.stackFrameHighlightBackground
  * and its focused variant): a simulator step is a stack frame of a kernel that is not running,
