@@ -73,23 +73,13 @@ const builds = [
   { ...node, entryPoints: { start: 'extension/launch/start.ts' }, outdir: 'dist' },
   // The index's text-scan worker thread (extension/core/kernelIndex.ts loads dist/scanWorker.js).
   { ...node, entryPoints: { scanWorker: 'extension/core/scanWorker.ts' }, outdir: 'dist' },
-  // The call-graph webview: browser code, one iife bundle and its CSS in dist/webview/ (the
-  // panel's only localResourceRoot).
+  // The webviews: browser code, one iife bundle and its CSS per page in dist/webview/ (the
+  // panels' only localResourceRoot): the call graph and the simulator (webview/simulator/view/).
   {
-    entryPoints: { callGraph: 'webview/callGraph/main.ts' },
-    outdir: 'dist/webview',
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-    plugins: watch ? [problemMatcherPlugin] : [],
-  },
-  // The simulator webview (webview/simulator/view/): the same kind of bundle, with its CSS.
-  {
-    entryPoints: { simulator: 'webview/simulator/view/main.ts' },
+    entryPoints: {
+      callGraph: 'webview/callGraph/main.ts',
+      simulator: 'webview/simulator/view/main.ts',
+    },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',

@@ -9,7 +9,7 @@
  */
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { webviewPageHtml } from './webviewPage';
+import { PageConnection } from './webviewPage';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   assertNever,
@@ -152,7 +152,7 @@ interface PanelHost {
 }
 
 export class CallGraphPanel implements vscode.Disposable {
-  private ready = false;
+  private readonly page: PageConnection<FromWebviewMessage, ToWebviewMessage>;
   /** A graph a command asked for before the page said `ready`. */
   private pendingShow: GraphQuery | undefined;
   private graph: HostGraph | undefined;
@@ -169,18 +169,20 @@ export class CallGraphPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly host: PanelHost,
   ) {
-    const root = vscode.Uri.joinPath(host.context.extensionUri, 'dist', 'webview');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    panel.webview.html = webviewPageHtml(panel.webview, root, 'callGraph', 'Kernel Lens');
+    this.page = new PageConnection<FromWebviewMessage, ToWebviewMessage>(panel, {
+      extensionUri: host.context.extensionUri,
+      bundle: 'callGraph',
+      title: 'Kernel Lens',
+      name: 'call graph',
+      log: host.log,
+      isMessage: isFromWebviewMessage,
+      onMessage: (message) => this.onMessage(message),
+    });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      this.page,
       // Toggled anywhere (this page, the editor, another window's command): the dots follow.
       host.breakpoints.onDidChange((functions) => {
-        if (this.ready) this.post({ type: 'breakpoints', functions });
-      }),
-      // A hidden panel's page is gone until it says `ready` again.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
+        if (this.page.ready) this.page.post({ type: 'breakpoints', functions });
       }),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -188,14 +190,14 @@ export class CallGraphPanel implements vscode.Disposable {
 
   /** Shows `query` (now, or as soon as the page listens) and brings the panel forward. */
   show(query: GraphQuery): void {
-    if (this.ready) this.post({ type: 'graph/show', query });
+    if (this.page.ready) this.page.post({ type: 'graph/show', query });
     else this.pendingShow = query;
     this.panel.reveal(undefined, false);
   }
 
   /** Selects a function in the graph, opening the path to it. */
   reveal(nodeId: string): void {
-    if (this.ready) this.post({ type: 'node/reveal', nodeId });
+    if (this.page.ready) this.page.post({ type: 'node/reveal', nodeId });
     this.panel.reveal(undefined, true);
   }
 
@@ -205,46 +207,26 @@ export class CallGraphPanel implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
-  private post(message: ToWebviewMessage): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  /** What the page posts is checked against the protocol first; the rest is logged, dropped. */
-  private receive(raw: unknown): void {
-    if (!isFromWebviewMessage(raw)) {
-      this.host.log.warn(
-        `call graph: rejected a message from the page that is not in the protocol: ${JSON.stringify(raw)?.slice(0, 300)}`,
-      );
-      return;
-    }
-    void this.onMessage(raw).catch((err: unknown) =>
-      this.host.log.error(
-        `call graph: ${raw.type}: ${err instanceof Error ? err.message : String(err)}`,
-      ),
-    );
-  }
-
   private async onMessage(message: FromWebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready': {
-        this.ready = true;
         const show = this.pendingShow;
         this.pendingShow = undefined;
-        this.post({
+        this.page.post({
           type: 'init',
           strings: pageStrings(readSettings().profile),
           entries: entryChoices(),
           profile: readSettings().profile,
           ...(show ? { show } : {}),
         });
-        this.post({ type: 'breakpoints', functions: this.host.breakpoints.list() });
+        this.page.post({ type: 'breakpoints', functions: this.host.breakpoints.list() });
         break;
       }
       case 'graph/request': {
         this.latestRequest = message.messageId;
         const answer = await this.fetch(message.query);
         if (answer.host && message.messageId === this.latestRequest) this.graph = answer.host;
-        this.post({
+        this.page.post({
           type: 'graph/response',
           inReplyTo: message.messageId,
           ...(answer.host ? { graph: answer.host.view } : {}),

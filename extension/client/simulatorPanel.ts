@@ -13,7 +13,7 @@
  * step it shows (`sim/step`), which costs one message and one decoration per step.
  */
 import * as vscode from 'vscode';
-import { webviewPageHtml } from './webviewPage';
+import { PageConnection } from './webviewPage';
 import { parseKernelVersion, type KernelVersion } from '../../webview/simulator/engine/index';
 import { resolveCodePoint } from '../protocol/lsp';
 import {
@@ -229,7 +229,7 @@ export interface SimulatorApi {
 }
 
 export class SimulatorPanel implements vscode.Disposable {
-  private ready = false;
+  private readonly page: PageConnection<FromWebviewMessage, ToWebviewMessage>;
   /** A run a command asked to show before the page said `ready`. */
   private pendingShow: { run: RunView; step: number } | undefined;
   /** The run the page shows, and where each of its files is. */
@@ -251,30 +251,31 @@ export class SimulatorPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly host: PanelHost,
   ) {
-    const root = vscode.Uri.joinPath(host.context.extensionUri, 'dist', 'webview');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    panel.webview.html = webviewPageHtml(panel.webview, root, 'simulator', 'Kernel Lens Simulator');
+    this.page = new PageConnection<FromWebviewMessage, ToWebviewMessage>(panel, {
+      extensionUri: host.context.extensionUri,
+      bundle: 'simulator',
+      title: 'Kernel Lens Simulator',
+      name: 'simulator',
+      log: host.log,
+      isMessage: isFromWebviewMessage,
+      onMessage: (message) => this.onMessage(message),
+    });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden panel's page is gone (no retainContextWhenHidden: the page keeps its state
-      // and asks again with `ready` when shown), so nothing may be posted until then.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
-      }),
+      this.page,
       panel.onDidDispose(() => this.dispose()),
     );
   }
 
   /** Shows a run at a step (now, or once the page listens) and brings the panel forward. */
   show(run: RunView, step: number): void {
-    if (this.ready) this.post({ type: 'sim/show', run, step });
+    if (this.page.ready) this.page.post({ type: 'sim/show', run, step });
     else this.pendingShow = { run, step };
     this.panel.reveal(undefined, false);
   }
 
   /** A global command (keybinding, palette, view title) drives the page. */
   control(action: ControlAction): void {
-    if (this.ready) this.post({ type: 'sim/control', action });
+    if (this.page.ready) this.page.post({ type: 'sim/control', action });
   }
 
   /** Opens frame `frame` of the current step in the editor beside, focused. */
@@ -298,7 +299,7 @@ export class SimulatorPanel implements vscode.Disposable {
   async showRealStop(request: RealStopRequest | undefined): Promise<void> {
     if (!request) {
       this.real = undefined;
-      if (this.ready) this.post({ type: 'sim/real', real: null, reveal: false });
+      if (this.page.ready) this.page.post({ type: 'sim/real', real: null, reveal: false });
       return;
     }
     let run = this.run;
@@ -318,9 +319,9 @@ export class SimulatorPanel implements vscode.Disposable {
     const real: RealStopView = { ...request.stop, runId: run.runId };
     this.real = real;
     const at = request.reveal && real.step !== undefined ? real.step : this.step;
-    if (this.ready) {
-      if (fresh) this.post({ type: 'sim/show', run, step: at });
-      this.post({ type: 'sim/real', real, reveal: request.reveal });
+    if (this.page.ready) {
+      if (fresh) this.page.post({ type: 'sim/show', run, step: at });
+      this.page.post({ type: 'sim/real', real, reveal: request.reveal });
     } else if (fresh || request.reveal) {
       this.pendingShow = { run, step: at };
     }
@@ -333,29 +334,9 @@ export class SimulatorPanel implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
-  private post(message: ToWebviewMessage): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  /** Everything the page posts arrives here first: what is not in the protocol stops here. */
-  private receive(raw: unknown): void {
-    if (!isFromWebviewMessage(raw)) {
-      this.host.log.warn(
-        `simulator: rejected a message from the page that is not in the protocol (the run and step are kept): ${JSON.stringify(raw)?.slice(0, 300)}`,
-      );
-      return;
-    }
-    void this.onMessage(raw).catch((err: unknown) =>
-      this.host.log.error(
-        `simulator: ${raw.type}: ${err instanceof Error ? err.message : String(err)}`,
-      ),
-    );
-  }
-
   private async onMessage(message: FromWebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready': {
-        this.ready = true;
         // During a live run the page comes back to the step of the stop it is held against.
         const live =
           this.real && this.run?.runId === this.real.runId
@@ -364,7 +345,7 @@ export class SimulatorPanel implements vscode.Disposable {
         const show = this.pendingShow ?? live;
         this.pendingShow = undefined;
         const resume = this.host.context.workspaceState.get<Resume>(RESUME_KEY);
-        this.post({
+        this.page.post({
           type: 'init',
           strings: pageStrings(),
           scenarios: scenarioChoices(),
@@ -372,17 +353,22 @@ export class SimulatorPanel implements vscode.Disposable {
           ...(show ? { show } : {}),
           ...(resume && isRunRequest(resume.request) ? { resume } : {}),
         });
-        if (this.real) this.post({ type: 'sim/real', real: this.real, reveal: false });
+        if (this.real) this.page.post({ type: 'sim/real', real: this.real, reveal: false });
         break;
       }
       case 'sim/run': {
         try {
           const run = await this.build(message.request);
-          this.post({ type: 'sim/result', inReplyTo: message.messageId, run, step: message.step });
+          this.page.post({
+            type: 'sim/result',
+            inReplyTo: message.messageId,
+            run,
+            step: message.step,
+          });
         } catch (err) {
           const text = err instanceof Error ? err.message : String(err);
           this.host.log.warn(`simulator: ${message.request.scenario}: ${text}`);
-          this.post({
+          this.page.post({
             type: 'sim/result',
             inReplyTo: message.messageId,
             step: 0,

@@ -38,3 +38,64 @@ export function webviewPageHtml(
 </body>
 </html>`;
 }
+
+/**
+ * A panel's side of its page: the page's HTML, the messages the page posts (checked against
+ * the protocol first: what is not in it is logged and dropped, nothing else changes) and
+ * whether the page listens. Neither panel keeps its page's context when hidden, so a hidden
+ * page is gone until it says `ready` again: nothing may be posted to it in between.
+ */
+export class PageConnection<From extends { readonly type: string }, To>
+  implements vscode.Disposable
+{
+  /** The page listens: it said `ready` and has not been hidden since. */
+  ready = false;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    options: {
+      readonly extensionUri: vscode.Uri;
+      /** dist/webview/<bundle>.js and .css */
+      readonly bundle: string;
+      readonly title: string;
+      /** How the log names the page: "simulator". */
+      readonly name: string;
+      readonly log: vscode.LogOutputChannel;
+      readonly isMessage: (raw: unknown) => raw is From;
+      readonly onMessage: (message: From) => Promise<void>;
+    },
+  ) {
+    const { name, log } = options;
+    const root = vscode.Uri.joinPath(options.extensionUri, 'dist', 'webview');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [root] };
+    panel.webview.html = webviewPageHtml(panel.webview, root, options.bundle, options.title);
+    this.disposables = [
+      panel.webview.onDidReceiveMessage((raw: unknown) => {
+        if (!options.isMessage(raw)) {
+          log.warn(
+            `${name}: rejected a message from the page that is not in the protocol (nothing changed): ${JSON.stringify(raw)?.slice(0, 300)}`,
+          );
+          return;
+        }
+        if (raw.type === 'ready') this.ready = true;
+        void options
+          .onMessage(raw)
+          .catch((err: unknown) =>
+            log.error(`${name}: ${raw.type}: ${err instanceof Error ? err.message : String(err)}`),
+          );
+      }),
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+    ];
+  }
+
+  post(message: To): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

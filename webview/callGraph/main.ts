@@ -4,6 +4,7 @@
  * extension/protocol/callGraphWebview.ts. All graph data arrives from the host, which asks the
  * language server; this page knows no kernel names of its own.
  */
+import '../common/page.css';
 import './callGraph.css';
 import {
   assertNever,

@@ -32,6 +32,7 @@ import {
   syscallsView,
   type Derived,
 } from './render';
+import '../../common/page.css';
 import './simulator.css';
 
 // --- saved state (survives hiding and reloading)
