@@ -2431,35 +2431,27 @@ class World {
     const args = `fd=${sk.fd}, ${target.name}:${port}`;
     const F = '__inet_stream_connect';
     let err: string;
+    // __inet_stream_connect: a connected socket, or one whose sk_state left CLOSE, says EISCONN.
+    const isConnected = (): 'next' | 'exit' => {
+      const out = { result: -1, errno: 'EISCONN' };
+      this.recordCall(
+        p,
+        'connect',
+        args,
+        out,
+        stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.eisconn`),
+        'syscall.connect.eisconn',
+      );
+      return this.afterCall(op, out);
+    };
     switch (sk.ss) {
-      case 'CONNECTED': {
-        const out = { result: -1, errno: 'EISCONN' };
-        this.recordCall(
-          p,
-          'connect',
-          args,
-          out,
-          stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.eisconn`),
-          'syscall.connect.eisconn',
-        );
-        return this.afterCall(op, out);
-      }
+      case 'CONNECTED':
+        return isConnected();
       case 'CONNECTING':
         err = 'EALREADY';
         break;
       case 'UNCONNECTED': {
-        if (sk.state !== 'CLOSE') {
-          const out = { result: -1, errno: 'EISCONN' };
-          this.recordCall(
-            p,
-            'connect',
-            args,
-            out,
-            stack('__sys_connect_file.ops', 'inet_stream_connect.inner', `${F}.eisconn`),
-            'syscall.connect.eisconn',
-          );
-          return this.afterCall(op, out);
-        }
+        if (sk.state !== 'CLOSE') return isConnected();
         this.tcpV4Connect(sk, target, port);
         sk.ss = 'CONNECTING';
         err = 'EINPROGRESS';
