@@ -7,27 +7,21 @@
 # Not root: nothing is installed; the programs are still built if gcc is there, and the
 # tests skip with a message (they need root for network namespaces anyway).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 cd "$(dirname "$0")/../.."
 
 CACHE=${KERNEL_LENS_CACHE:-$HOME/.cache/kernel-lens}
 SRC=test/conformance/programs
 
 # --- system packages (only what is missing)
-want=(tcpdump:tcpdump iproute2:ip nftables:nft gcc:gcc)
-missing=()
-for pair in "${want[@]}"; do
-  command -v "${pair##*:}" >/dev/null 2>&1 || missing+=("${pair%%:*}")
-done
-# libc6-dev has no command to look for; its header is the test.
-[ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
+read -ra missing <<<"$(missing_packages tcpdump:tcpdump iproute2:ip nftables:nft gcc:gcc \
+  libc6-dev:/usr/include/stdio.h)"
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "conformance: missing Debian packages ${missing[*]}; the tier will skip" >&2
     exit 0
   fi
-  echo "installing ${missing[*]} from apt"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
 fi
 
 if ! command -v gcc >/dev/null 2>&1; then

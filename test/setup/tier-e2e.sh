@@ -9,6 +9,7 @@
 # npm 11 and then downloads ripgrep from GitHub, which these machines cannot reach. So the
 # package is installed with its script denied, and the postinstall steps are done here.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 
 CS_VERSION=4.100.3
 CACHE=${KERNEL_LENS_CACHE:-$HOME/.cache/kernel-lens}
@@ -16,19 +17,14 @@ DEST=$CACHE/code-server-$CS_VERSION
 MARKER=$DEST/.installed
 
 # --- system packages (only what is missing)
-missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
 # libkrb5-dev ships krb5-config, which the `kerberos` native module's build calls.
-command -v krb5-config >/dev/null 2>&1 || missing+=(libkrb5-dev)
+read -ra missing <<<"$(missing_packages chromium:chromium ripgrep:rg libkrb5-dev:krb5-config)"
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${missing[*]} (as root: apt-get install ${missing[*]})" >&2
     exit 1
   fi
-  echo "installing ${missing[*]} from apt"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
 fi
 
 if [ -f "$MARKER" ]; then

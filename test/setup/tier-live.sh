@@ -7,6 +7,7 @@
 #
 # Not root: nothing is installed and the tier skips (it says why).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 cd "$(dirname "$0")/../.."
 
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/kernel-lens
@@ -17,17 +18,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- system packages (only what is missing)
-want=(qemu-system-x86:qemu-system-x86_64 busybox-static:/bin/busybox gdb:gdb cpio:cpio gcc:gcc)
-missing=()
-for pair in "${want[@]}"; do
-  command -v "${pair##*:}" >/dev/null 2>&1 || missing+=("${pair%%:*}")
-done
-[ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing ${missing[*]} from apt"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+read -ra missing <<<"$(missing_packages qemu-system-x86:qemu-system-x86_64 \
+  busybox-static:/bin/busybox gdb:gdb cpio:cpio gcc:gcc libc6-dev:/usr/include/stdio.h)"
+if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
 # --- the kernel, its symbols and the initramfs: `live --export` fetches and builds what the
 # cache lacks (the dbg .deb is 282 MB; only vmlinux is extracted, ~1-2 min once).
