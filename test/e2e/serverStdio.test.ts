@@ -1,101 +1,51 @@
 /**
  * The language server as another editor would use it: `node dist/server.js --stdio`, spoken to
  * by vscode-languageserver-protocol's client side over the child's stdin/stdout, with no
- * initialization options (the standalone defaults). Needs `npm run build` and the embedded
- * sources (`node dist/cli.js fetch --embedded`), which test/run.sh does first.
+ * initialization options (the standalone defaults) and no workspace folders (rootUri only).
+ * Needs `npm run build` and the embedded sources (`node dist/cli.js fetch --embedded`), which
+ * test/run.sh does first.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
-import {
-  DocumentSymbolRequest,
-  ExitNotification,
-  InitializedNotification,
-  InitializeRequest,
-  LogMessageNotification,
-  ShutdownRequest,
-  DidOpenTextDocumentNotification,
-  type DocumentSymbol,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-languageserver-protocol/node';
-import { indexStatus, type IndexStatusParams } from '../../extension/protocol/lsp';
+import { DocumentSymbolRequest, type DocumentSymbol } from 'vscode-languageserver-protocol';
 import { packageRoot } from '../../extension/kernelSources/paths';
+import { startSession, type LspSession } from '../unit/server/lspSession';
 
-const ROOT = packageRoot();
-const EMBEDDED = join(ROOT, 'kernel-snippets', 'linux-6.1');
+const EMBEDDED = join(packageRoot(), 'kernel-snippets', 'linux-6.1');
 
 void describe('language server over stdio', () => {
-  const server = spawn(process.execPath, [join(ROOT, 'dist', 'server.js'), '--stdio'], {
-    // Its own process group, so the whole group can be stopped whatever happens.
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    server.on('exit', (code) => resolve(code)),
-  );
-  const connection: ProtocolConnection = createProtocolConnection(
-    new StreamMessageReader(server.stdout),
-    new StreamMessageWriter(server.stdin),
-  );
-  const statuses: IndexStatusParams[] = [];
-  const ready = new Promise<IndexStatusParams>((resolve) =>
-    connection.onNotification(indexStatus, (status) => {
-      statuses.push(status);
-      if (status.state === 'ready' || status.state === 'failed') resolve(status);
-    }),
-  );
-  const logs: string[] = [];
-  connection.onNotification(LogMessageNotification.type, (p) => logs.push(p.message));
-  connection.listen();
+  let session: LspSession;
 
   before(async () => {
-    const result = await connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
-      rootUri: pathToFileURL(EMBEDDED).href,
-      capabilities: {
-        textDocument: { documentSymbol: { hierarchicalDocumentSymbolSupport: true } },
-      },
-      workspaceFolders: null,
-    });
-    assert.ok(result.capabilities.documentSymbolProvider, 'documentSymbol is announced');
-    await connection.sendNotification(InitializedNotification.type, {});
+    session = await startSession(EMBEDDED, { rootUriOnly: true });
+    assert.ok(
+      session.initialize.capabilities.documentSymbolProvider,
+      'documentSymbol is announced',
+    );
   });
 
-  after(() => {
-    connection.dispose();
-    try {
-      process.kill(-server.pid!, 'SIGKILL');
-    } catch {
-      // Already gone: the exit test stopped it.
-    }
+  after(async () => {
+    await session?.close().catch(() => undefined);
   });
 
   void it('finds the kernel tree in the workspace, indexes it and reports ready', async () => {
-    const status = await ready;
+    const status = await session.ready;
     assert.equal(status.state, 'ready', status.message);
     assert.equal(status.scope, 'tree');
     assert.equal(status.root?.path, EMBEDDED);
     assert.match(status.root?.version ?? '', /^6\.1\.\d+$/);
     assert.ok((status.files ?? 0) > 300, `${status.files} files indexed`);
-    assert.equal(statuses[0]?.state, 'indexing', 'indexing is reported first');
+    assert.equal(session.statuses[0]?.state, 'indexing', 'indexing is reported first');
     // Its log goes to the client as window/logMessage, never to stdout (the protocol stream).
     assert.ok(
-      logs.some((line) => line.includes('tree-sitter-c loaded')),
-      logs.join('\n'),
+      session.logs.some((line) => line.includes('tree-sitter-c loaded')),
+      session.logs.join('\n'),
     );
     assert.ok(
-      logs.some((line) => line.includes('[index] ready: indexed')),
-      logs.join('\n'),
+      session.logs.some((line) => line.includes('[index] ready: indexed')),
+      session.logs.join('\n'),
     );
   });
 
@@ -121,18 +71,12 @@ void describe('language server over stdio', () => {
   });
 
   void it('shuts down and exits with code 0 on shutdown + exit', async () => {
-    await connection.sendRequest(ShutdownRequest.type);
-    await connection.sendNotification(ExitNotification.type);
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await session.close(), 0);
   });
 
   async function documentSymbols(file: string): Promise<DocumentSymbol[]> {
-    const path = join(EMBEDDED, file);
-    const uri = pathToFileURL(path).href;
-    await connection.sendNotification(DidOpenTextDocumentNotification.type, {
-      textDocument: { uri, languageId: 'c', version: 1, text: readFileSync(path, 'utf8') },
-    });
-    const result = await connection.sendRequest(DocumentSymbolRequest.type, {
+    const uri = await session.open(file);
+    const result = await session.connection.sendRequest(DocumentSymbolRequest.type, {
       textDocument: { uri },
     });
     assert.ok(Array.isArray(result) && result.length > 0, `symbols of ${file}`);

@@ -17,13 +17,14 @@ import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir, packageRoot } from '../../extension/kernelSources/paths';
 import type { RunView } from '../../extension/protocol/simulatorWebview';
 import { buildRun } from '../../extension/simulatorHost/runView';
-import { OUTPUT, openSession, runCommand, statusItem, type Session } from './harness';
+import { OUTPUT, openSession, statusItem, type Session } from './harness';
 import { goTo, openFile, positionIn } from './navigationSteps';
 import {
   activeFileTab,
   highlightOn,
   innermost,
   marks,
+  openSimulatorOnNormal,
   simFrame,
   treeRunContext,
   watchHighlight,
@@ -153,12 +154,7 @@ void describe(
 
     void it('opens on the normal scenario and highlights the first step’s line beside it', async () => {
       const { page } = session;
-      await openFile(page, 'net/socket.c');
-      await watchHighlight(page);
-      await runCommand(page, 'Kernel Lens: Open Handshake Simulator');
-      await frame
-        .locator('#status', { hasText: 'Handshake, 5 bytes, close' })
-        .waitFor({ timeout: 90_000 });
+      await openSimulatorOnNormal(page);
       await frame.locator('#explanation-text').waitFor();
       const first = innermost(normal, 0);
       await activeFileTab(page, first.file!).waitFor({ timeout: 30_000 });

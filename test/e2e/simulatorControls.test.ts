@@ -15,16 +15,16 @@ import { indexCacheDir } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
 import type { RunView } from '../../extension/protocol/simulatorWebview';
 import { buildRun, type RunContext } from '../../extension/simulatorHost/runView';
-import { openSession, runCommand, statusItem, type Session } from './harness';
-import { activeTab, cursorItem, openFile } from './navigationSteps';
+import { openSession, statusItem, type Session } from './harness';
+import { activeTab, cursorItem } from './navigationSteps';
 import {
   activeFileTab,
   highlightOn,
   innermost,
   marks,
+  openSimulatorOnNormal,
   simFrame,
   treeRunContext,
-  watchHighlight,
 } from './simulatorSteps';
 
 void describe('simulator controls in VS Code (en, whole 6.12 tree)', { timeout: 600_000 }, () => {
@@ -66,11 +66,7 @@ void describe('simulator controls in VS Code (en, whole 6.12 tree)', { timeout: 
 
   void it('runs with 6.12’s rules and highlights the first step’s line in the 6.12 tree', async () => {
     const { page } = session;
-    await openFile(page, 'net/socket.c');
-    await watchHighlight(page);
-    await runCommand(page, 'Kernel Lens: Open Handshake Simulator');
-    const status = frame.locator('#status', { hasText: 'Handshake, 5 bytes, close' });
-    await status.waitFor({ timeout: 90_000 });
+    const status = await openSimulatorOnNormal(page);
     assert.match(await status.innerText(), /rules of Linux 6\.12\.\d+/);
     assert.match(await status.innerText(), /lines in Linux 6\.12\.\d+ \(workspace\)/);
     const first = innermost(normal, 0);

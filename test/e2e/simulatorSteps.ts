@@ -4,12 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { resolveAnchor } from '../../extension/core/anchors';
 import type { KernelIndex } from '../../extension/core/kernelIndex';
 import type { FrameView, RunView } from '../../extension/protocol/simulatorWebview';
 import type { RunContext } from '../../extension/simulatorHost/runView';
 import { parseKernelVersion } from '../../webview/simulator/engine/index';
+import { runCommand } from './harness';
+import { openFile } from './navigationSteps';
 
 /**
  * What the extension computes a run with, computed here independently: the tree's version
@@ -112,4 +114,17 @@ export async function highlightOn(page: Page, seen: number, line: number): Promi
     undefined,
     { timeout: 30_000 },
   );
+}
+
+/**
+ * From a window on the tree: net/socket.c in the first column, the highlight watched, and the
+ * simulator opened beside it on its normal scenario. Resolves with the page's status line.
+ */
+export async function openSimulatorOnNormal(page: Page): Promise<Locator> {
+  await openFile(page, 'net/socket.c');
+  await watchHighlight(page);
+  await runCommand(page, 'Kernel Lens: Open Handshake Simulator');
+  const status = simFrame(page).locator('#status', { hasText: 'Handshake, 5 bytes, close' });
+  await status.waitFor({ timeout: 90_000 });
+  return status;
 }

@@ -2,7 +2,7 @@
  * A language-server session as another editor has it: `node dist/server.js --stdio` in its
  * own process group, spoken to with vscode-languageserver-protocol's client side over the
  * child's stdin/stdout. Used by the stdio navigation tests on the embedded sources
- * (test/unit/server/) and on a whole tree (test/kernel/).
+ * (test/unit/server/), on a whole tree (test/kernel/) and by the stdio e2e test.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,6 +37,8 @@ export interface LspSession {
   readonly initialize: InitializeResult;
   /** Resolves once the index is ready (or failed). */
   readonly ready: Promise<IndexStatusParams>;
+  /** Every index status the server sent, in order. */
+  readonly statuses: IndexStatusParams[];
   readonly logs: string[];
   uri(file: string): string;
   /** Opens a file of the tree in the server (didOpen with the disk's text). */
@@ -53,9 +55,13 @@ export interface LspSession {
 
 export async function startSession(
   root: string,
-  options: InitializationOptions & { env?: NodeJS.ProcessEnv } = {},
+  options: InitializationOptions & {
+    env?: NodeJS.ProcessEnv;
+    /** Only rootUri, as an editor without workspace folders sends (workspaceFolders: null). */
+    rootUriOnly?: boolean;
+  } = {},
 ): Promise<LspSession> {
-  const { env, ...initOptions } = options;
+  const { env, rootUriOnly, ...initOptions } = options;
   const server = spawn(process.execPath, [join(packageRoot(), 'dist', 'server.js'), '--stdio'], {
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -70,8 +76,10 @@ export async function startSession(
     new StreamMessageReader(server.stdout),
     new StreamMessageWriter(server.stdin),
   );
+  const statuses: IndexStatusParams[] = [];
   const ready = new Promise<IndexStatusParams>((resolve) =>
     connection.onNotification(indexStatus, (status) => {
+      statuses.push(status);
       if (status.state === 'ready' || status.state === 'failed') resolve(status);
     }),
   );
@@ -88,7 +96,7 @@ export async function startSession(
         documentSymbol: { hierarchicalDocumentSymbolSupport: true },
       },
     },
-    workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'kernel' }],
+    workspaceFolders: rootUriOnly ? null : [{ uri: pathToFileURL(root).href, name: 'kernel' }],
     ...(Object.keys(initOptions).length ? { initializationOptions: initOptions } : {}),
   });
   await connection.sendNotification(InitializedNotification.type, {});
@@ -106,6 +114,7 @@ export async function startSession(
     root,
     initialize,
     ready,
+    statuses,
     logs,
     uri: (file) => pathToFileURL(join(root, file)).href,
     async open(file) {
