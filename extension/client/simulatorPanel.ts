@@ -45,7 +45,8 @@ import {
 import { OPEN_FRAME_COMMAND, SimulatorStackView } from './kernelStackView';
 import type { LanguageServer } from './languageServer';
 import { registerSimulateCodeLens } from './simulateCodeLens';
-import { StepHighlighter } from './stepHighlight';
+import { NextStepPane } from './nextStepPane';
+import { StepHighlighter, type HighlightTarget } from './stepHighlight';
 
 export const SIMULATOR_VIEW_TYPE = 'kernelLens.simulator';
 
@@ -243,6 +244,14 @@ export class SimulatorPanel implements vscode.Disposable {
   private warmed: vscode.TextDocument[] = [];
   /** The live run's stop the page is held against (sent again when the page comes back). */
   private real: RealStopView | undefined;
+  /** The second source editor, for the next step's line (kernelLens.simulator.nextStepEditor). */
+  private readonly nextPane = new NextStepPane();
+  /** The next step's mark, placed PREVIEW_DELAY_MS after a step's highlight. */
+  private previewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A next-step mark being placed: a step waits for it, so the two never race for an editor. */
+  private previewing: Promise<void> | undefined;
+  /** When the host took the last step (performance.now()), to tell fast stepping from reading. */
+  private lastStepAt = -Infinity;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
@@ -329,6 +338,7 @@ export class SimulatorPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.previewTimer);
     this.disposeEmitter.fire();
     this.disposeEmitter.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -425,12 +435,16 @@ export class SimulatorPanel implements vscode.Disposable {
         : { noLookupReason: vscode.l10n.t('The language server is not running.') }),
     });
     this.run = run;
-    this.host.highlighter.prepare(
-      run.steps.flatMap((step, i) => {
-        const f = highlightedFrame(step);
-        return f ? [stepLabel(i, f.function)] : [];
-      }),
-    );
+    const framed = run.steps.flatMap((step, i) => {
+      const f = highlightedFrame(step);
+      return f ? [{ i, fn: f.function }] : [];
+    });
+    this.host.highlighter.prepare(framed.map((s) => stepLabel(s.i, s.fn)));
+    if (NextStepPane.wanted())
+      this.host.highlighter.prepare(
+        framed.map((s) => nextStepLabel(s.i, s.fn)),
+        'next',
+      );
     void this.warm(run);
     this.host.log.info(
       `simulator: ${request.scenario} (Linux ${version.text} rules, seed ${request.seed}): ${run.steps.length} steps, ${run.unresolved.length} code points unresolved, in ${Date.now() - started} ms`,
@@ -493,19 +507,118 @@ export class SimulatorPanel implements vscode.Disposable {
     received: number,
     byCommand: boolean,
   ): Promise<void> {
+    // A next-step mark being placed changes the editors: let it finish, and cancel the one due.
+    clearTimeout(this.previewTimer);
+    await this.previewing;
     if (this.run !== run) return;
+    const main = this.editorColumn();
+    // During a live run the real kernel, not the model, says what runs next.
+    const wantNext = NextStepPane.wanted() && !this.real;
+    const second = wantNext ? this.nextPane.columnBeside(main, this.panel.viewColumn) : undefined;
+    const columns = second === undefined ? [main] : [main, second];
+    // The editor that shows the file already (the next-step mark put it there), else the one
+    // that does not show the step after this one, so that it stays on screen.
+    const next = this.targetOf(run, index + 1);
+    const nextColumn =
+      next && this.host.highlighter.columnShowing(next.uri, next.line - 1, columns);
+    const column =
+      this.host.highlighter.columnShowing(uri, line.line - 1, columns) ??
+      columns.find((c) => c !== nextColumn) ??
+      main;
     // Stepping with a command from the editor beside (Ctrl+Alt+]) keeps the keyboard there:
     // the highlight, if it opens another file in that editor's place, takes the focus along.
-    const takeFocus =
-      byCommand && vscode.window.activeTextEditor?.viewColumn === this.editorColumn();
+    const takeFocus = byCommand && vscode.window.activeTextEditor?.viewColumn === column;
     await this.host.highlighter.show(
       { uri, line: line.line, label: stepLabel(index, line.function) },
-      this.editorColumn(),
+      column,
       takeFocus,
     );
     this.host.log.info(
       `simulator: step ${index + 1} → ${line.file}:${line.line} highlighted ${(performance.now() - received).toFixed(1)} ms after the page's message`,
     );
+    // Steps in quick succession (a held key, fast play) would wait for each other's file to
+    // open: the next step's line is placed only when the reader pauses.
+    const quick = received - this.lastStepAt < FAST_STEPPING_MS;
+    this.lastStepAt = received;
+    if (wantNext && !quick) this.schedulePreview(run, index, column);
+    else this.host.highlighter.clearNext();
+  }
+
+  /**
+   * Marks the next step's line once this step's highlight is on screen. Not at once: opening a
+   * file keeps the window busy for 100 ms or more, and the step's own highlight must be drawn
+   * first. A step that comes before cancels it.
+   */
+  private schedulePreview(run: RunView, index: number, column: vscode.ViewColumn): void {
+    clearTimeout(this.previewTimer);
+    this.previewTimer = setTimeout(() => {
+      this.previewing = this.previewNext(run, index, column)
+        .catch((err: unknown) => {
+          const text = err instanceof Error ? err.message : String(err);
+          this.host.log.warn(`simulator: the next step's line could not be shown: ${text}`);
+        })
+        .finally(() => (this.previewing = undefined));
+    }, PREVIEW_DELAY_MS);
+  }
+
+  /** Puts the next step's mark where it is on screen, or opens its file in the other editor. */
+  private async previewNext(run: RunView, index: number, current: vscode.ViewColumn) {
+    if (this.run !== run || this.step !== index) return;
+    const started = performance.now();
+    const next = this.targetOf(run, index + 1);
+    if (!next) {
+      this.host.highlighter.clearNext();
+      return;
+    }
+    const main = this.editorColumn();
+    const second = this.nextPane.columnBeside(main, this.panel.viewColumn);
+    const columns = second === undefined ? [main] : [main, second];
+    const other = columns.find((c) => c !== current);
+    // Where the file is on screen; but a line of the current step's file that is out of view
+    // goes to the other editor: the current line stays put, and the next one is in sight.
+    const shown = this.host.highlighter.columnShowing(next.uri, next.line - 1, columns);
+    const inSight =
+      shown !== undefined &&
+      (shown !== current || this.host.highlighter.showsInView(current, next.uri, next.line - 1));
+    let column = inSight ? shown : other;
+    if (column === undefined) {
+      // No second editor yet (or the user closed it): make it, and give the focus back to
+      // whoever had it.
+      const panelHadFocus = this.panel.active;
+      const editorWithFocus = vscode.window.activeTextEditor;
+      column = await this.nextPane.make(main, next.uri, next.line - 1, () => {
+        if (panelHadFocus) this.panel.reveal(undefined, false);
+        else if (editorWithFocus?.viewColumn !== undefined)
+          void vscode.window.showTextDocument(editorWithFocus.document, {
+            viewColumn: editorWithFocus.viewColumn,
+            preserveFocus: false,
+          });
+      });
+      // Without a second editor, the mark goes where the file is, in view or not.
+      column ??= shown;
+      if (column === undefined) {
+        this.host.highlighter.clearNext();
+        return;
+      }
+    }
+    if (this.run !== run || this.step !== index) return;
+    await this.host.highlighter.showNext(next, column);
+    const pane = vscode.window.visibleTextEditors.find(
+      (e) => e.viewColumn === column && e.document.uri.toString() === next.uri.toString(),
+    );
+    if (pane && column !== main) this.nextPane.moved(pane);
+    this.host.log.trace(
+      `simulator: step ${index + 2} (next) → ${next.uri.fsPath}:${next.line} shown in ${(performance.now() - started).toFixed(1)} ms`,
+    );
+  }
+
+  /** Where step `index` highlights, labelled as the next step; undefined past the end. */
+  private targetOf(run: RunView, index: number): HighlightTarget | undefined {
+    const step = run.steps[index];
+    const f = step && highlightedFrame(step);
+    const uri = f?.file ? this.uriOf(f.file) : undefined;
+    if (!f?.line || !uri) return undefined;
+    return { uri, line: f.line, label: nextStepLabel(index, f.function) };
   }
 
   /**
@@ -548,6 +661,23 @@ function highlightedFrame(step: StepView): FrameView | undefined {
 function stepLabel(index: number, fn: string): string {
   return vscode.l10n.t('◀ step {0}: {1}', String(index + 1), fn);
 }
+
+/** The text after the next step's line. */
+function nextStepLabel(index: number, fn: string): string {
+  return vscode.l10n.t('▷ next, step {0}: {1}', String(index + 1), fn);
+}
+
+/**
+ * How long after a step's highlight the next step's line is placed: the highlight is drawn in
+ * 30-40 ms (measured), and opening a file after it must not hold that frame up.
+ */
+const PREVIEW_DELAY_MS = 100;
+
+/**
+ * Steps closer together than this are fast stepping, not reading: play at 4x and faster, a
+ * held key. Play at 2x (500 ms) leaves time for the next file to open between steps.
+ */
+const FAST_STEPPING_MS = 300;
 
 /** "6.1.176" -> its rules; no tree (or no version): 6.1, the embedded sources' version. */
 function versionOf(text: string | undefined): KernelVersion {

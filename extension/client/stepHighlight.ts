@@ -20,6 +20,11 @@
  *   under the reader's eyes (and redraw every line) for a line already in plain sight.
  * - A step into another file opens it with the line selected, so the editor's first frame of
  *   that file is already at the line; the decoration follows in the next message.
+ * - That open is VS Code switching the editor's file, which costs about as much as switching
+ *   tabs by hand (130-150 ms measured in code-server on this project's machines), so the one
+ *   way under it is to have the file on screen before the step: the "next" mark (showNext)
+ *   puts the next step's line, faintly, in a second editor (see nextStepPane.ts) while the
+ *   reader reads the current one; the step then only moves a decoration.
  */
 import * as vscode from 'vscode';
 
@@ -30,28 +35,75 @@ export interface HighlightTarget {
   readonly label: string;
 }
 
-/** At most this many label types are kept (a run has a few hundred steps at most). */
+/**
+ * The step that runs now, or the one after it (shown faintly, where the next step will be:
+ * the reader sees where the code goes, and the step finds its file already on screen).
+ */
+export type MarkRole = 'current' | 'next';
+
+interface Mark {
+  readonly editor: vscode.TextEditor;
+  readonly type: vscode.TextEditorDecorationType;
+}
+
+/** At most this many label types are kept per role (a run has a few hundred steps at most). */
 const MAX_LABEL_TYPES = 1000;
 
 export class StepHighlighter implements vscode.Disposable {
-  /** One decoration type per label, in registration order (oldest first, for the cap). */
-  private readonly types = new Map<string, vscode.TextEditorDecorationType>();
-  /** What carries the highlight now, to move it in one change. */
-  private current: { editor: vscode.TextEditor; type: vscode.TextEditorDecorationType } | undefined;
+  /** Per role, one decoration type per label, in registration order (oldest first, for the cap). */
+  private readonly types: Record<MarkRole, Map<string, vscode.TextEditorDecorationType>> = {
+    current: new Map(),
+    next: new Map(),
+  };
+  /** What carries each mark now, to move it in one change. */
+  private readonly marks: Record<MarkRole, Mark | undefined> = {
+    current: undefined,
+    next: undefined,
+  };
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
       // An editor that goes out of view (switching tabs) has lost its decorations.
       vscode.window.onDidChangeVisibleTextEditors((visible) => {
-        if (this.current && !visible.includes(this.current.editor)) this.current = undefined;
+        for (const role of ROLES) {
+          const mark = this.marks[role];
+          if (mark && !visible.includes(mark.editor)) this.marks[role] = undefined;
+        }
       }),
     );
   }
 
   /** Registers the decoration types of a run's labels ahead of its steps. */
-  prepare(labels: Iterable<string>): void {
-    for (const label of labels) this.typeOf(label);
+  prepare(labels: Iterable<string>, role: MarkRole = 'current'): void {
+    for (const label of labels) this.typeOf(label, role);
+  }
+
+  /** The column the current mark is in, if it is on screen. */
+  get currentColumn(): vscode.ViewColumn | undefined {
+    return this.marks.current?.editor.viewColumn;
+  }
+
+  /** Whether the editor in `column` shows `uri` with the 0-based `line` in view. */
+  showsInView(column: vscode.ViewColumn, uri: vscode.Uri, line: number): boolean {
+    const editor = editorIn(column, uri);
+    return editor !== undefined && inView(editor, line);
+  }
+
+  /**
+   * Of `columns`, the first whose editor shows `uri`; one that has `line` (0-based) in view
+   * wins over one that does not.
+   */
+  columnShowing(
+    uri: vscode.Uri,
+    line: number,
+    columns: readonly vscode.ViewColumn[],
+  ): vscode.ViewColumn | undefined {
+    const showing = columns.flatMap((column) => {
+      const editor = editorIn(column, uri);
+      return editor ? [{ column, inView: inView(editor, line) }] : [];
+    });
+    return (showing.find((s) => s.inView) ?? showing[0])?.column;
   }
 
   /**
@@ -64,31 +116,10 @@ export class StepHighlighter implements vscode.Disposable {
     takeFocus = false,
   ): Promise<number> {
     const started = performance.now();
-    const line = Math.max(0, target.line - 1);
-    const range = new vscode.Range(line, 0, line, 0);
-    const type = this.typeOf(target.label);
-    // The editor that already shows this file in that column is reused as it is; otherwise
-    // showTextDocument opens it there (as a preview, so stepping does not pile up tabs), with
-    // the cursor on the line: the editor's first frame of the file is then already there.
-    let editor = vscode.window.visibleTextEditors.find(
-      (e) => e.viewColumn === column && e.document.uri.toString() === target.uri.toString(),
-    );
-    if (!editor) {
-      // The focus stays where it is (the simulator's page, the palette, a terminal), unless the
-      // caller knows the user steps from the editor this file replaces (`takeFocus`).
-      editor = await vscode.window.showTextDocument(target.uri, {
-        viewColumn: column,
-        preserveFocus: !takeFocus,
-        preview: true,
-        selection: range,
-      });
-    }
-    const previous = this.current;
-    if (previous && (previous.editor !== editor || previous.type !== type))
-      previous.editor.setDecorations(previous.type, []);
-    editor.setDecorations(type, [range]);
-    if (!nearCentre(editor, line)) editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
-    this.current = { editor, type };
+    await this.place('current', target, column, {
+      preserveFocus: !takeFocus,
+      reveal: true,
+    });
     const ms = performance.now() - started;
     this.log.trace(
       `simulator: ${target.uri.fsPath}:${target.line} highlighted in ${ms.toFixed(1)} ms`,
@@ -96,52 +127,148 @@ export class StepHighlighter implements vscode.Disposable {
     return ms;
   }
 
-  /** Removes the highlight (the simulator closed). */
+  /**
+   * Marks the next step's line in `column`, opening its file there if that editor shows
+   * another. Never takes the focus. The view moves to the line only when that editor does not
+   * carry the current mark too: the line that runs now stays where the reader looks.
+   */
+  async showNext(target: HighlightTarget, column: vscode.ViewColumn): Promise<void> {
+    const sharesCurrent = this.marks.current?.editor.viewColumn === column;
+    await this.place('next', target, column, { preserveFocus: true, reveal: !sharesCurrent });
+  }
+
+  /** Removes the next step's mark (no next step, or the second editor was turned off). */
+  clearNext(): void {
+    this.unmark('next');
+  }
+
+  /** Removes both marks (the simulator closed). */
   clear(): void {
-    this.current?.editor.setDecorations(this.current.type, []);
-    this.current = undefined;
+    for (const role of ROLES) this.unmark(role);
   }
 
   dispose(): void {
     this.clear();
-    for (const t of this.types.values()) t.dispose();
-    this.types.clear();
+    for (const role of ROLES) {
+      for (const t of this.types[role].values()) t.dispose();
+      this.types[role].clear();
+    }
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
-  private typeOf(label: string): vscode.TextEditorDecorationType {
-    const known = this.types.get(label);
+  /**
+   * Puts `role`'s mark on the target's line in `column`. The editor that already shows the
+   * file there is reused as it is; otherwise showTextDocument opens it there (as a preview, so
+   * stepping does not pile up tabs), with the cursor on the line: the editor's first frame of
+   * the file is then already there.
+   */
+  private async place(
+    role: MarkRole,
+    target: HighlightTarget,
+    column: vscode.ViewColumn,
+    how: { preserveFocus: boolean; reveal: boolean },
+  ): Promise<vscode.TextEditor> {
+    const line = Math.max(0, target.line - 1);
+    const range = new vscode.Range(line, 0, line, 0);
+    const type = this.typeOf(target.label, role);
+    // The focus stays where it is (the simulator's page, the palette, a terminal), unless the
+    // caller knows the user steps from the editor this file replaces.
+    const editor =
+      editorIn(column, target.uri) ??
+      (await vscode.window.showTextDocument(target.uri, {
+        viewColumn: column,
+        preserveFocus: how.preserveFocus,
+        preview: true,
+        selection: range,
+      }));
+    const previous = this.marks[role];
+    if (previous && (previous.editor !== editor || previous.type !== type))
+      previous.editor.setDecorations(previous.type, []);
+    editor.setDecorations(type, [range]);
+    if (how.reveal && !nearCentre(editor, line))
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
+    this.marks[role] = { editor, type };
+    return editor;
+  }
+
+  private unmark(role: MarkRole): void {
+    const mark = this.marks[role];
+    mark?.editor.setDecorations(mark.type, []);
+    this.marks[role] = undefined;
+  }
+
+  private typeOf(label: string, role: MarkRole): vscode.TextEditorDecorationType {
+    const types = this.types[role];
+    const known = types.get(label);
     if (known) return known;
-    if (this.types.size >= MAX_LABEL_TYPES) this.evictOldest();
-    const type = vscode.window.createTextEditorDecorationType({
-      isWholeLine: true,
-      backgroundColor: new vscode.ThemeColor('editor.focusedStackFrameHighlightBackground'),
-      overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.rangeHighlightForeground'),
-      overviewRulerLane: vscode.OverviewRulerLane.Full,
-      // High contrast themes draw the border (contrastActiveBorder is unset in the others).
-      borderColor: new vscode.ThemeColor('contrastActiveBorder'),
-      borderStyle: 'solid',
-      borderWidth: '1px 0',
-      after: {
-        contentText: label,
-        color: new vscode.ThemeColor('editorCodeLens.foreground'),
-        margin: '0 0 0 2em',
-        fontStyle: 'italic',
-      },
-    });
-    this.types.set(label, type);
+    if (types.size >= MAX_LABEL_TYPES) this.evictOldest(role);
+    const type = vscode.window.createTextEditorDecorationType(
+      role === 'current' ? CURRENT_STYLE(label) : NEXT_STYLE(label),
+    );
+    types.set(label, type);
     return type;
   }
 
-  /** Drops the oldest label type that does not carry the highlight now. */
-  private evictOldest(): void {
-    for (const [label, type] of this.types) {
-      if (type === this.current?.type) continue;
+  /** Drops the oldest label type of `role` that does not carry its mark now. */
+  private evictOldest(role: MarkRole): void {
+    const types = this.types[role];
+    for (const [label, type] of types) {
+      if (type === this.marks[role]?.type) continue;
       type.dispose();
-      this.types.delete(label);
+      types.delete(label);
       return;
     }
   }
+}
+
+const ROLES: readonly MarkRole[] = ['current', 'next'];
+
+/** The line that runs: the debugger's focused-frame colours, full width in the overview ruler. */
+const CURRENT_STYLE = (label: string): vscode.DecorationRenderOptions => ({
+  isWholeLine: true,
+  backgroundColor: new vscode.ThemeColor('editor.focusedStackFrameHighlightBackground'),
+  overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.rangeHighlightForeground'),
+  overviewRulerLane: vscode.OverviewRulerLane.Full,
+  // High contrast themes draw the border (contrastActiveBorder is unset in the others).
+  borderColor: new vscode.ThemeColor('contrastActiveBorder'),
+  borderStyle: 'solid',
+  borderWidth: '1px 0',
+  after: {
+    contentText: label,
+    color: new vscode.ThemeColor('editorCodeLens.foreground'),
+    margin: '0 0 0 2em',
+    fontStyle: 'italic',
+  },
+});
+
+/**
+ * The line that runs next: the faint range-highlight background (Go to Line's), a dashed
+ * border in high contrast themes, so it never reads as the line that runs.
+ */
+const NEXT_STYLE = (label: string): vscode.DecorationRenderOptions => ({
+  isWholeLine: true,
+  backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+  borderColor: new vscode.ThemeColor('contrastActiveBorder'),
+  borderStyle: 'dashed',
+  borderWidth: '1px 0',
+  after: {
+    contentText: label,
+    color: new vscode.ThemeColor('editorCodeLens.foreground'),
+    margin: '0 0 0 2em',
+  },
+});
+
+/** The visible editor in `column` showing `uri`. */
+function editorIn(column: vscode.ViewColumn, uri: vscode.Uri): vscode.TextEditor | undefined {
+  const key = uri.toString();
+  return vscode.window.visibleTextEditors.find(
+    (e) => e.viewColumn === column && e.document.uri.toString() === key,
+  );
+}
+
+/** Whether the 0-based `line` is among the lines the editor shows. */
+function inView(editor: vscode.TextEditor, line: number): boolean {
+  return editor.visibleRanges.some((r) => r.start.line <= line && line <= r.end.line);
 }
 
 /** The middle share of the view where a highlighted line counts as centred. */

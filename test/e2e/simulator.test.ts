@@ -17,13 +17,21 @@ import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir, packageRoot } from '../../extension/kernelSources/paths';
 import type { RunView } from '../../extension/protocol/simulatorWebview';
 import { buildRun } from '../../extension/simulatorHost/runView';
-import { OUTPUT, openSession, statusItem, type Session } from './harness';
+import {
+  OUTPUT,
+  openSession,
+  runCommand,
+  searchSettings,
+  statusItem,
+  type Session,
+} from './harness';
 import { goTo, openFile, positionIn } from './navigationSteps';
 import {
   activeFileTab,
   highlightOn,
   innermost,
   marks,
+  nextMarkOn,
   openSimulatorOnNormal,
   simFrame,
   treeRunContext,
@@ -71,6 +79,22 @@ function hostSteps(userDataDir: string): { step: number; receivedAt: number; hos
   return out;
 }
 
+/**
+ * One step's latency: from the page taking the step to the highlighted line (ms), from the
+ * key press sent by the test (fromKey), and whether the step moved to another file.
+ */
+interface Latency {
+  ms: number;
+  fromKey: number;
+  otherFile: boolean;
+  /** Wall-clock ends (ms since the epoch), to line them up with the extension's log. */
+  stepAt: number;
+  shownAt: number;
+}
+
+/** How long the test "reads" a step before the next key: a person reads for seconds. */
+const READING_MS = 300;
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -85,25 +109,19 @@ void describe(
     let frame: FrameLocator;
     let normal: RunView;
     let index: KernelIndex;
-    /**
-     * Per step: from the page taking the step to the highlighted line (ms), from the key press
-     * sent by the test (fromKey), and whether the step moved to another file.
-     */
-    const latencies: {
-      ms: number;
-      fromKey: number;
-      otherFile: boolean;
-      /** Wall-clock ends (ms since the epoch), to line them up with the extension's log. */
-      stepAt: number;
-      shownAt: number;
-    }[] = [];
+    /** Per step of the normal run, in the default layout (one editor beside the simulator). */
+    const latencies: Latency[] = [];
+    /** The same, with kernelLens.simulator.nextStepEditor on (the next step's file on screen). */
+    const withNextEditor: Latency[] = [];
+    /** VS Code's own switch between two open files (Ctrl+PageUp/Down), key to the lines drawn. */
+    const tabSwitches: number[] = [];
 
     /**
      * Presses → in the page to go to step `i` (0-based), waits for the highlight on the line
      * the expected run gives for it (a new decoration: each step's label is new), and records
      * the time from the key press to that highlight.
      */
-    async function stepForward(i: number): Promise<void> {
+    async function stepForward(i: number, sink: Latency[] = latencies): Promise<void> {
       const { page } = session;
       const before = (await marks(page)).length;
       const t0 = Date.now();
@@ -118,7 +136,7 @@ void describe(
         '@',
       );
       assert.equal(Number(at), i);
-      latencies.push({
+      sink.push({
         ms: shown - Number(stepAt),
         fromKey: shown - t0,
         otherFile: innermost(normal, i - 1).file !== expected.file,
@@ -308,6 +326,120 @@ void describe(
       await session.shot('simulator-from-codelens');
     });
 
+    void it('reference: VS Code switching between two open files (Ctrl+PageUp/PageDown)', async () => {
+      const { page } = session;
+      // Two files kept open in the first group, each away from its top.
+      await page.keyboard.press('Control+1');
+      const root = join(session.extensionDir, 'kernel-snippets', 'linux-6.1');
+      // Each at a function whose name is in that file only, to tell on screen which one shows.
+      const files = [
+        { file: 'net/ipv4/tcp_input.c', word: 'tcp_rcv_synsent_state_process' },
+        { file: 'net/ipv4/af_inet.c', word: 'inet_shutdown' },
+      ];
+      for (const { file, word } of files) {
+        await openFile(page, file);
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Enter'); // keep it open (not a preview)
+        const at = positionIn(root, file, `${word}(`, word);
+        await goTo(page, at.line, at.column);
+        // Only these two in the group.
+        if (file === files[0]!.file) await runCommand(page, 'View: Close Other Editors in Group');
+      }
+      const tabs = page.locator('.editor-group-container.active .tabs-container .tab');
+      assert.equal(await tabs.count(), 2);
+      const words = files.map((f) => f.word);
+      await page.evaluate(`(() => {
+        window.__klKey = 0;
+        window.__klLines = [];
+        addEventListener('keydown', () => { window.__klKey = Date.now(); }, true);
+        new MutationObserver(() => {
+          const lines = document.querySelector('.editor-group-container.active .view-lines');
+          window.__klLines.push({ t: Date.now(), text: lines ? lines.textContent : '' });
+          if (window.__klLines.length > 200) window.__klLines.splice(0, 100);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      })()`);
+      // Ctrl+PageUp to the first, Ctrl+PageDown to the second: from a group's last editor,
+      // Ctrl+PageDown would go on to the next group (the simulator's).
+      for (let n = 0; n < 20; n++) {
+        const word = JSON.stringify(words[n % 2]);
+        await page.keyboard.press(n % 2 === 0 ? 'Control+PageUp' : 'Control+PageDown');
+        const ms = await page.waitForFunction(
+          `(() => {
+            const seen = window.__klLines.find((x) => x.t >= window.__klKey && x.text.includes(${word}));
+            return seen ? seen.t - window.__klKey : false;
+          })()`,
+          undefined,
+          { timeout: 10_000 },
+        );
+        tabSwitches.push((await ms.jsonValue()) as number);
+        await page.waitForTimeout(READING_MS);
+      }
+    });
+
+    void it('with the next step’s editor: the next line waits below, and each step moves only the highlight', async () => {
+      try {
+        await withNextStepEditor();
+      } catch (err) {
+        await session.shot('simulator-next-step-editor-failed');
+        throw err;
+      }
+    });
+
+    async function withNextStepEditor(): Promise<void> {
+      const { page } = session;
+      // The setting, as a person sets it: the Settings editor (in the source's column), search,
+      // tick the box, close its tab.
+      await page.keyboard.press('Control+1');
+      await searchSettings(page, 'kernelLens.simulator.nextStepEditor');
+      const box = page
+        .locator('.settings-editor .setting-item-bool', { hasText: 'Next Step Editor' })
+        .locator('.setting-value-checkbox');
+      await box.waitFor({ timeout: 30_000 });
+      await box.click();
+      await page
+        .locator('.settings-editor .setting-item-bool', { hasText: 'Next Step Editor' })
+        .locator('.setting-value-checkbox[aria-checked="true"]')
+        .waitFor({ timeout: 10_000 });
+      await page
+        .locator('.tabs-container .tab', { hasText: 'Settings' })
+        .locator('.codicon-close')
+        .click();
+      // Back to the simulator's page (a click on its status line), where the keys go.
+      await frame.locator('#status').click();
+      // Back to the first step; once the setting is seen, the second step's line shows below.
+      // (The window reads a changed setting a moment later, and the second editor is made on
+      // the first step after: a key pressed while it is made may go to the source editor.)
+      const second = innermost(normal, 1);
+      for (let attempt = 0; ; attempt++) {
+        await frame.locator('body').press('ArrowRight');
+        await page.waitForTimeout(1000);
+        await frame.locator('body').press('Home');
+        try {
+          await nextMarkOn(page, second.line!, 10_000);
+          break;
+        } catch (err) {
+          if (attempt >= 4) throw err;
+        }
+      }
+      assert.equal(await frame.locator('#jump').inputValue(), '1');
+      // Two source editors and the simulator.
+      assert.equal(await page.locator('.editor-group-container').count(), 3);
+      await session.shot('simulator-next-step-editor');
+      for (let i = 1; i < normal.steps.length; i++) {
+        // A reader reads the step before the next one: the next line is on screen by then.
+        await nextMarkOn(page, innermost(normal, i).line!);
+        await page.waitForTimeout(READING_MS);
+        await stepForward(i, withNextEditor);
+        await activeFileTab(page, innermost(normal, i).file!).waitFor();
+      }
+      // The simulator kept the focus all along, the pane included.
+      assert.equal(
+        await page.evaluate('document.activeElement && document.activeElement.tagName'),
+        'IFRAME',
+      );
+      await session.shot('simulator-next-step-editor-last-step');
+    }
+
     void it('step to highlighted line: median latency', () => {
       assert.ok(latencies.length >= 10, `measured ${latencies.length} steps`);
       const all = median(latencies.map((l) => l.ms));
@@ -341,6 +473,17 @@ void describe(
             }
           : null;
       };
+      const summary = (xs: Latency[]) =>
+        xs.length
+          ? {
+              medianMs: median(xs.map((l) => l.ms)),
+              sameFileMedianMs: median(xs.filter((l) => !l.otherFile).map((l) => l.ms)),
+              otherFileMedianMs: median(xs.filter((l) => l.otherFile).map((l) => l.ms)),
+              steps: xs.length,
+            }
+          : null;
+      const next = summary(withNextEditor);
+      const tabSwitch = tabSwitches.length ? median(tabSwitches) : null;
       const figures = {
         medianMs: all,
         fromKeyMedianMs: median(latencies.map((l) => l.fromKey)),
@@ -352,6 +495,11 @@ void describe(
          * workbench drawing the decoration after the host sent it.
          */
         breakdown: { sameFile: split(false), otherFile: split(true) },
+        /** The same steps with kernelLens.simulator.nextStepEditor on. */
+        nextStepEditor: next ? { ...next, samples: withNextEditor } : null,
+        /** VS Code alone: Ctrl+PageUp/Down between two open files, key to the new lines drawn. */
+        vscodeTabSwitchMedianMs: tabSwitch,
+        vscodeTabSwitchSamples: tabSwitches,
         loadAverage: loadavg(),
         cpus: cpus().length,
         samples: latencies,
@@ -368,6 +516,11 @@ void describe(
           `from the key press ${figures.fromKeyMedianMs} ms; ` +
           `page -> host -> screen: same file ${fmt(figures.breakdown.sameFile)}, ` +
           `another file ${fmt(figures.breakdown.otherFile)}; ` +
+          (next
+            ? `with the next step's editor: median ${next.medianMs} ms (same file ${next.sameFileMedianMs} ms, ` +
+              `another file ${next.otherFileMedianMs} ms); `
+            : '') +
+          `VS Code's own switch between two open files ${tabSwitch} ms; ` +
           `load ${loadavg()
             .map((l) => l.toFixed(1))
             .join(' ')} on ${cpus().length} cpus)`,

@@ -59,34 +59,49 @@ export async function watchHighlight(page: Page): Promise<void> {
   // Browser-side code, as text: the test project has no DOM types.
   await page.evaluate(`(() => {
     window.__klMarks = [];
+    window.__klNext = [];
+    // Each decorated line, with its mark's role: the next step's label starts with ▷ (rendered
+    // as the label element's text or its ::after content, depending on the VS Code version).
     const read = () => {
-      const cdr = document.querySelector('.view-overlays .cdr[class*="ced-"]');
-      const row = cdr && cdr.parentElement;
-      const editor = cdr && cdr.closest('.monaco-editor');
-      if (!row || !editor) return undefined;
-      const top = row.style.top;
-      const margin = Array.from(editor.querySelectorAll('.margin-view-overlays > div')).find(
-        (d) => d.style.top === top,
-      );
-      const numbers = margin && margin.querySelector('.line-numbers');
-      // The step's label is an inline decoration on the same line, with a class of its own.
-      const view = Array.from(editor.querySelectorAll('.view-lines > .view-line')).find(
-        (d) => d.style.top === top,
-      );
-      const label = view && view.querySelector('[class*="ced-"]');
-      return {
-        t: Date.now(),
-        line: Number(numbers ? numbers.textContent.trim() : 0),
-        cls: cdr.className + ' ' + (label ? label.className : ''),
-      };
+      const found = {};
+      for (const cdr of document.querySelectorAll('.view-overlays .cdr[class*="ced-"]')) {
+        const row = cdr.parentElement;
+        const editor = cdr.closest('.monaco-editor');
+        if (!row || !editor) continue;
+        const top = row.style.top;
+        const margin = Array.from(editor.querySelectorAll('.margin-view-overlays > div')).find(
+          (d) => d.style.top === top,
+        );
+        const numbers = margin && margin.querySelector('.line-numbers');
+        // The step's label is an inline decoration on the same line, with a class of the same
+        // decoration type ("ced-2-TextEditorDecorationType12-0" and "…12-4"): two marks can
+        // share a line.
+        const view = Array.from(editor.querySelectorAll('.view-lines > .view-line')).find(
+          (d) => d.style.top === top,
+        );
+        const type = /(ced-\\S*)-\\d+(\\s|$)/.exec(cdr.className);
+        const label = view && type && view.querySelector('[class*="' + type[1] + '-"]');
+        const text = label ? label.textContent + getComputedStyle(label, '::after').content : '';
+        const role = text.includes('▷') ? 'next' : 'current';
+        if (found[role]) continue;
+        found[role] = {
+          t: Date.now(),
+          line: Number(numbers ? numbers.textContent.trim() : 0),
+          cls: cdr.className + ' ' + (label ? label.className : ''),
+        };
+      }
+      return found;
     };
-    let last = '';
+    const last = { current: '', next: '' };
     new MutationObserver(() => {
-      const m = read();
-      const key = m ? m.cls + '@' + m.line : '';
-      if (m && key !== last && m.line > 0) {
-        last = key;
-        window.__klMarks.push(m);
+      const found = read();
+      for (const [role, list] of [['current', window.__klMarks], ['next', window.__klNext]]) {
+        const m = found[role];
+        const key = m ? m.cls + '@' + m.line : '';
+        if (m && key !== last[role] && m.line > 0) {
+          last[role] = key;
+          list.push(m);
+        }
       }
     }).observe(document.body, {
       subtree: true,
@@ -105,6 +120,20 @@ export interface Mark {
 
 export async function marks(page: Page): Promise<Mark[]> {
   return (await page.evaluate('window.__klMarks')) as Mark[];
+}
+
+/** The next-step marks seen so far (kernelLens.simulator.nextStepEditor). */
+export async function nextMarks(page: Page): Promise<Mark[]> {
+  return (await page.evaluate('window.__klNext')) as Mark[];
+}
+
+/** Waits until the latest next-step mark sits on `line`. */
+export async function nextMarkOn(page: Page, line: number, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(
+    `(() => { const m = window.__klNext; return m.length > 0 && m[m.length - 1].line === ${line}; })()`,
+    undefined,
+    { timeout },
+  );
 }
 
 /** Waits until a highlight newer than the first `seen` marks sits on `line`. */

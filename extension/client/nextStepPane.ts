@@ -1,0 +1,106 @@
+/**
+ * The second source editor beside the simulator (kernelLens.simulator.nextStepEditor): an
+ * editor group below the one the steps are shown in, where the next step's line waits, marked
+ * faintly, while the reader reads the current one.
+ *
+ * Why a second editor: a step into another file makes VS Code switch the editor's file, and
+ * that alone takes as long as switching tabs by hand (130-150 ms in code-server here, with or
+ * without this extension). A file already on screen costs a decoration change (about 30 ms).
+ * With the next step's file opened while the reader reads, every forward step is the cheap
+ * kind; the switch still happens, but before the key is pressed, not after it.
+ *
+ * The pane belongs to the user once made: if they close it (or move the groups so that it is
+ * no longer beside the source), the simulator stops using it and does not make it again until
+ * the panel is opened anew.
+ */
+import * as vscode from 'vscode';
+
+const SETTING = 'simulator.nextStepEditor';
+
+export class NextStepPane {
+  /** The pane's column, while it is there. */
+  private column: vscode.ViewColumn | undefined;
+  /** The user closed the pane (or moved it away): not made again for this panel. */
+  private dismissed = false;
+
+  /** Whether the setting asks for the pane (read on each step: a change applies at once). */
+  static wanted(): boolean {
+    return vscode.workspace.getConfiguration('kernelLens').get<boolean>(SETTING, false);
+  }
+
+  /**
+   * The pane's column, if it is still on screen and is neither the source's column (`main`)
+   * nor the simulator's.
+   */
+  columnBeside(
+    main: vscode.ViewColumn,
+    panel: vscode.ViewColumn | undefined,
+  ): vscode.ViewColumn | undefined {
+    const column = this.column;
+    if (column === undefined) return undefined;
+    const there = vscode.window.tabGroups.all.some((g) => g.viewColumn === column);
+    if (!there || column === main || column === panel) {
+      this.column = undefined;
+      this.dismissed = true;
+      return undefined;
+    }
+    return column;
+  }
+
+  /** After an editor was opened in the pane: columns renumber as groups come and go. */
+  moved(editor: vscode.TextEditor): void {
+    if (this.column !== undefined && editor.viewColumn !== undefined)
+      this.column = editor.viewColumn;
+  }
+
+  /**
+   * Makes the pane below the editor in `main` and opens `uri` in it, at `line` (0-based).
+   * VS Code makes a group below only the active one, so the source editor is focused for the
+   * moment it takes; `restoreFocus` then gives the focus back to where the reader was.
+   * Resolves with the pane's editor, or undefined when the pane cannot or should not be made.
+   */
+  async make(
+    main: vscode.ViewColumn,
+    uri: vscode.Uri,
+    line: number,
+    restoreFocus: () => void,
+  ): Promise<vscode.ViewColumn | undefined> {
+    if (this.dismissed || this.column !== undefined) return this.column;
+    const source = vscode.window.visibleTextEditors.find((e) => e.viewColumn === main);
+    if (!source) return undefined;
+    // Tried once per panel, whether it works or not: no focus dance on every step.
+    this.dismissed = true;
+    const groups = vscode.window.tabGroups;
+    const before = groups.all.length;
+    let focusBack = false;
+    const giveFocusBack = (): void => {
+      if (!focusBack) restoreFocus();
+      focusBack = true;
+    };
+    try {
+      await vscode.window.showTextDocument(source.document, {
+        viewColumn: main,
+        preserveFocus: false,
+      });
+      if (groups.activeTabGroup.viewColumn !== main) return undefined;
+      await vscode.commands.executeCommand('workbench.action.newGroupBelow');
+      const pane = groups.activeTabGroup.viewColumn;
+      if (groups.all.length !== before + 1 || pane === main) return undefined;
+      // The focus goes back before the file opens: keys pressed meanwhile reach the reader's
+      // editor or page, not the new group.
+      giveFocusBack();
+      const editor = await vscode.window.showTextDocument(uri, {
+        viewColumn: pane,
+        preserveFocus: true,
+        preview: true,
+        selection: new vscode.Range(line, 0, line, 0),
+      });
+      if (editor.viewColumn === undefined || editor.viewColumn === main) return undefined;
+      this.column = editor.viewColumn;
+      this.dismissed = false;
+      return this.column;
+    } finally {
+      giveFocusBack();
+    }
+  }
+}
