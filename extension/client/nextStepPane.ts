@@ -29,6 +29,25 @@ export class NextStepPane {
   }
 
   /**
+   * Turns the setting on or off (the simulator page's check box), where it takes effect: in
+   * the workspace's settings if they set it, else in the user's.
+   */
+  static async set(on: boolean): Promise<void> {
+    const config = vscode.workspace.getConfiguration('kernelLens');
+    const inWorkspace = config.inspect<boolean>(SETTING)?.workspaceValue !== undefined;
+    await config.update(
+      SETTING,
+      on,
+      inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global,
+    );
+  }
+
+  /** Whether a configuration change is this setting's. */
+  static changedIn(e: vscode.ConfigurationChangeEvent): boolean {
+    return e.affectsConfiguration(`kernelLens.${SETTING}`);
+  }
+
+  /**
    * The pane's column, if it is still on screen and is neither the source's column (`main`)
    * nor the simulator's.
    */

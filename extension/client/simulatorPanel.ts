@@ -46,7 +46,7 @@ import { OPEN_FRAME_COMMAND, SimulatorStackView } from './kernelStackView';
 import type { LanguageServer } from './languageServer';
 import { registerSimulateCodeLens } from './simulateCodeLens';
 import { NextStepPane } from './nextStepPane';
-import { StepHighlighter, type HighlightTarget } from './stepHighlight';
+import { StepHighlighter, type HighlightTarget, type MarkRole } from './stepHighlight';
 
 export const SIMULATOR_VIEW_TYPE = 'kernelLens.simulator';
 
@@ -92,6 +92,12 @@ function pageStrings(): Strings {
         return vscode.l10n.t('Step {0} of {1}');
       case 'relative':
         return vscode.l10n.t('Relative seq/ack');
+      case 'nextEditor':
+        return vscode.l10n.t('Next line below');
+      case 'nextEditorTitle':
+        return vscode.l10n.t(
+          'Show the next step’s kernel line in a second editor below the source, so that a step into another file shows at once',
+        );
       case 'absolute':
         return vscode.l10n.t('Absolute seq/ack');
       case 'parameters':
@@ -272,6 +278,9 @@ export class SimulatorPanel implements vscode.Disposable {
     this.disposables.push(
       this.page,
       panel.onDidDispose(() => this.dispose()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (NextStepPane.changedIn(e)) this.nextEditorChanged();
+      }),
     );
   }
 
@@ -364,6 +373,7 @@ export class SimulatorPanel implements vscode.Disposable {
           ...(resume && isRunRequest(resume.request) ? { resume } : {}),
         });
         if (this.real) this.page.post({ type: 'sim/real', real: this.real, reveal: false });
+        this.page.post({ type: 'sim/nextEditor', on: NextStepPane.wanted() });
         break;
       }
       case 'sim/run': {
@@ -389,6 +399,9 @@ export class SimulatorPanel implements vscode.Disposable {
       }
       case 'sim/step':
         await this.showStep(message.runId, message.index, message.byCommand === true);
+        break;
+      case 'sim/nextEditor':
+        await NextStepPane.set(message.on);
         break;
       case 'frame/open':
         if (message.runId === this.run?.runId) {
@@ -435,16 +448,8 @@ export class SimulatorPanel implements vscode.Disposable {
         : { noLookupReason: vscode.l10n.t('The language server is not running.') }),
     });
     this.run = run;
-    const framed = run.steps.flatMap((step, i) => {
-      const f = highlightedFrame(step);
-      return f ? [{ i, fn: f.function }] : [];
-    });
-    this.host.highlighter.prepare(framed.map((s) => stepLabel(s.i, s.fn)));
-    if (NextStepPane.wanted())
-      this.host.highlighter.prepare(
-        framed.map((s) => nextStepLabel(s.i, s.fn)),
-        'next',
-      );
+    this.prepareLabels(run, 'current');
+    if (NextStepPane.wanted()) this.prepareLabels(run, 'next');
     void this.warm(run);
     this.host.log.info(
       `simulator: ${request.scenario} (Linux ${version.text} rules, seed ${request.seed}): ${run.steps.length} steps, ${run.unresolved.length} code points unresolved, in ${Date.now() - started} ms`,
@@ -542,6 +547,29 @@ export class SimulatorPanel implements vscode.Disposable {
     this.lastStepAt = received;
     if (wantNext && !quick) this.schedulePreview(run, index, column);
     else this.host.highlighter.clearNext();
+  }
+
+  /** Registers the decoration types of a run's step labels ahead of its steps. */
+  private prepareLabels(run: RunView, role: MarkRole): void {
+    const label = role === 'current' ? stepLabel : nextStepLabel;
+    this.host.highlighter.prepare(
+      run.steps.flatMap((step, i) => {
+        const f = highlightedFrame(step);
+        return f ? [label(i, f.function)] : [];
+      }),
+      role,
+    );
+  }
+
+  /** The setting changed (here or in Settings): tell the page, and show or drop the mark now. */
+  private nextEditorChanged(): void {
+    const on = NextStepPane.wanted();
+    if (this.page.ready) this.page.post({ type: 'sim/nextEditor', on });
+    const column = this.host.highlighter.currentColumn;
+    if (on && this.run && column !== undefined && !this.real) {
+      this.prepareLabels(this.run, 'next');
+      this.schedulePreview(this.run, this.step, column);
+    } else if (!on) this.host.highlighter.clearNext();
   }
 
   /**

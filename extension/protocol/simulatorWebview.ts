@@ -275,6 +275,8 @@ export const STRING_KEYS = [
   'realSkipped',
   'realNotCompared',
   'realShowStep',
+  'nextEditor',
+  'nextEditorTitle',
 ] as const;
 export type StringKey = (typeof STRING_KEYS)[number];
 export type Strings = Readonly<Record<StringKey, string>>;
@@ -310,7 +312,12 @@ export type FromWebviewMessage =
       readonly runId: number;
       readonly index: number;
       readonly frame: number;
-    };
+    }
+  /**
+   * webview -> host: turn the next step's editor (kernelLens.simulator.nextStepEditor) on or
+   * off; the host answers with `sim/nextEditor` once the setting changed.
+   */
+  | { readonly type: 'sim/nextEditor'; readonly on: boolean };
 
 /** Messages the host posts to the webview. */
 export type ToWebviewMessage =
@@ -347,7 +354,9 @@ export type ToWebviewMessage =
    * host -> webview: the live run stopped (`real`), or ended (null); `reveal`: show the step
    * that predicted the stop.
    */
-  | { readonly type: 'sim/real'; readonly real: RealStopView | null; readonly reveal: boolean };
+  | { readonly type: 'sim/real'; readonly real: RealStopView | null; readonly reveal: boolean }
+  /** host -> webview: whether the next step's editor is on (after `init`, and on each change). */
+  | { readonly type: 'sim/nextEditor'; readonly on: boolean };
 
 export type ControlAction = 'step' | 'back' | 'togglePlay' | 'reset' | 'end';
 
@@ -395,6 +404,7 @@ const FROM_WEBVIEW: Record<FromWebviewMessage['type'], (m: Fields) => boolean> =
     isInt(m['index']) &&
     (m['byCommand'] === undefined || m['byCommand'] === true),
   'frame/open': (m) => isInt(m['runId']) && isInt(m['index']) && isInt(m['frame']),
+  'sim/nextEditor': (m) => typeof m['on'] === 'boolean',
 };
 
 /** True when `v` is a message of the webview -> host union (tag and fields). */
@@ -468,6 +478,7 @@ const TO_WEBVIEW: Record<ToWebviewMessage['type'], (m: Fields) => boolean> = {
   'sim/control': (m) => typeof m['action'] === 'string' && CONTROL_ACTIONS.includes(m['action']),
   'sim/real': (m) =>
     (m['real'] === null || isRealStop(m['real'])) && typeof m['reveal'] === 'boolean',
+  'sim/nextEditor': (m) => typeof m['on'] === 'boolean',
 };
 
 /** True when `v` is a message of the host -> webview union. */

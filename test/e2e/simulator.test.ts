@@ -17,14 +17,7 @@ import { KernelIndex } from '../../extension/core/kernelIndex';
 import { indexCacheDir, packageRoot } from '../../extension/kernelSources/paths';
 import type { RunView } from '../../extension/protocol/simulatorWebview';
 import { buildRun } from '../../extension/simulatorHost/runView';
-import {
-  OUTPUT,
-  openSession,
-  runCommand,
-  searchSettings,
-  statusItem,
-  type Session,
-} from './harness';
+import { OUTPUT, openSession, runCommand, statusItem, type Session } from './harness';
 import { goTo, openFile, positionIn } from './navigationSteps';
 import {
   activeFileTab,
@@ -387,28 +380,13 @@ void describe(
 
     async function withNextStepEditor(): Promise<void> {
       const { page } = session;
-      // The setting, as a person sets it: the Settings editor (in the source's column), search,
-      // tick the box, close its tab.
-      await page.keyboard.press('Control+1');
-      await searchSettings(page, 'kernelLens.simulator.nextStepEditor');
-      const box = page
-        .locator('.settings-editor .setting-item-bool', { hasText: 'Next Step Editor' })
-        .locator('.setting-value-checkbox');
-      await box.waitFor({ timeout: 30_000 });
-      await box.click();
-      await page
-        .locator('.settings-editor .setting-item-bool', { hasText: 'Next Step Editor' })
-        .locator('.setting-value-checkbox[aria-checked="true"]')
-        .waitFor({ timeout: 10_000 });
-      await page
-        .locator('.tabs-container .tab', { hasText: 'Settings' })
-        .locator('.codicon-close')
-        .click();
+      // The page's "Next line below" box, which turns kernelLens.simulator.nextStepEditor on.
+      await frame.locator('#next-editor').check();
       // Back to the simulator's page (a click on its status line), where the keys go.
       await frame.locator('#status').click();
       // Back to the first step; once the setting is seen, the second step's line shows below.
-      // (The window reads a changed setting a moment later, and the second editor is made on
-      // the first step after: a key pressed while it is made may go to the source editor.)
+      // (The second editor is made once, when the setting turns on: a key pressed while it is
+      // made may go to the source editor.)
       const second = innermost(normal, 1);
       for (let attempt = 0; ; attempt++) {
         await frame.locator('body').press('ArrowRight');

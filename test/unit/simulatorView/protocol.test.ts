@@ -25,6 +25,7 @@ void describe('simulator webview protocol', () => {
     assert.ok(isFromWebviewMessage({ type: 'sim/run', messageId: 1, request, step: 0 }));
     assert.ok(isFromWebviewMessage({ type: 'sim/step', runId: 3, index: 12 }));
     assert.ok(isFromWebviewMessage({ type: 'frame/open', runId: 3, index: 12, frame: 0 }));
+    assert.ok(isFromWebviewMessage({ type: 'sim/nextEditor', on: true }));
   });
 
   void it('rejects what is not in the protocol', () => {
@@ -38,6 +39,8 @@ void describe('simulator webview protocol', () => {
       { type: 'sim/run', messageId: 1, request: { ...request, seed: 'x' }, step: 0 },
       { type: 'sim/run', messageId: 1, request: { ...request, drops: [{ first: 1.5 }] }, step: 0 },
       { type: 'sim/run', messageId: 1, request: { ...request, params: { a: {} } }, step: 0 },
+      { type: 'sim/nextEditor', on: 'yes' },
+      { type: 'sim/nextEditor' },
       { type: 'toString' },
     ]) {
       assert.equal(isFromWebviewMessage(bad), false, JSON.stringify(bad));
@@ -49,6 +52,8 @@ void describe('simulator webview protocol', () => {
     assert.equal(isToWebviewMessage({ type: 'sim/control', action: 'explode' }), false);
     assert.equal(isToWebviewMessage({ type: 'sim/show', run: {}, step: 0 }), false);
     assert.equal(isToWebviewMessage({ type: 'ready' }), false);
+    assert.ok(isToWebviewMessage({ type: 'sim/nextEditor', on: false }));
+    assert.equal(isToWebviewMessage({ type: 'sim/nextEditor', on: 1 }), false);
   });
 });
 

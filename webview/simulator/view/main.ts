@@ -223,6 +223,9 @@ function onMessage(m: ToWebviewMessage): void {
       control(m.action);
       byCommand = false;
       break;
+    case 'sim/nextEditor':
+      ui.nextEditor.checked = m.on;
+      break;
     case 'sim/real':
       real = m.real;
       renderReal();
@@ -247,6 +250,8 @@ const ui = {
   count: el('span', { id: 'count', class: 'muted' }),
   relative: el('input', { id: 'relative', type: 'checkbox' }),
   relativeLabel: el('label', { for: 'relative' }),
+  nextEditor: el('input', { id: 'next-editor', type: 'checkbox' }),
+  nextEditorLabel: el('label', { for: 'next-editor' }),
   status: el('p', { id: 'status', class: 'status', role: 'status' }),
   real: el('div', { id: 'real-stop' }),
   params: el('details', { id: 'params', class: 'params' }),
@@ -275,6 +280,8 @@ function renderShell(): void {
   ui.jump.setAttribute('aria-label', s.jump);
   ui.relative.checked = relative;
   fill(ui.relativeLabel, s.relative);
+  fill(ui.nextEditorLabel, s.nextEditor);
+  ui.nextEditor.title = ui.nextEditorLabel.title = s.nextEditorTitle;
   renderPlayButton();
   fill(
     document.body,
@@ -290,6 +297,7 @@ function renderShell(): void {
       ui.speed,
       el('span', { class: 'jump' }, ui.jump, ui.count),
       el('span', { class: 'toggle' }, ui.relative, ui.relativeLabel),
+      el('span', { class: 'toggle' }, ui.nextEditor, ui.nextEditorLabel),
       el('span', { class: 'muted keys' }, s.keys),
     ),
     ui.status,
@@ -511,6 +519,11 @@ ui.relative.addEventListener('change', () => {
   relative = ui.relative.checked;
   save();
   renderStep();
+});
+// A setting of the host's (it arranges the editors), not the page's: the box shows what the
+// host says, and a click asks the host to change it.
+ui.nextEditor.addEventListener('change', () => {
+  post({ type: 'sim/nextEditor', on: ui.nextEditor.checked });
 });
 ui.scenario.addEventListener('change', () =>
   requestRun({ scenario: ui.scenario.value, params: {}, seed: 1, drops: [] }, 0),
