@@ -66,6 +66,18 @@ export class NextStepPane {
     return column;
   }
 
+  /**
+   * The setting was turned off: the pane goes, and the layout is the user's again (the pane is
+   * made anew if the setting comes back on).
+   */
+  async close(main: vscode.ViewColumn, panel: vscode.ViewColumn | undefined): Promise<void> {
+    const column = this.columnBeside(main, panel);
+    this.column = undefined;
+    this.dismissed = false;
+    const group = vscode.window.tabGroups.all.find((g) => g.viewColumn === column);
+    if (group) await vscode.window.tabGroups.close(group, true);
+  }
+
   /** After an editor was opened in the pane: columns renumber as groups come and go. */
   moved(editor: vscode.TextEditor): void {
     if (this.column !== undefined && editor.viewColumn !== undefined)

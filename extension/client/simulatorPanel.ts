@@ -561,7 +561,10 @@ export class SimulatorPanel implements vscode.Disposable {
     );
   }
 
-  /** The setting changed (here or in Settings): tell the page, and show or drop the mark now. */
+  /**
+   * The setting changed (here or in Settings): tell the page, and show the next line now, or
+   * close the second editor.
+   */
   private nextEditorChanged(): void {
     const on = NextStepPane.wanted();
     if (this.page.ready) this.page.post({ type: 'sim/nextEditor', on });
@@ -569,7 +572,11 @@ export class SimulatorPanel implements vscode.Disposable {
     if (on && this.run && column !== undefined && !this.real) {
       this.prepareLabels(this.run, 'next');
       this.schedulePreview(this.run, this.step, column);
-    } else if (!on) this.host.highlighter.clearNext();
+    } else if (!on) {
+      clearTimeout(this.previewTimer);
+      this.host.highlighter.clearNext();
+      void this.nextPane.close(this.editorColumn(), this.panel.viewColumn);
+    }
   }
 
   /**

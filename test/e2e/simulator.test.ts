@@ -369,7 +369,7 @@ void describe(
       }
     });
 
-    void it('with the next step’s editor: the next line waits below, and each step moves only the highlight', async () => {
+    void it('with the next step’s editor: the next line waits below, each step moves only the highlight, and unticking closes it', async () => {
       try {
         await withNextStepEditor();
       } catch (err) {
@@ -416,6 +416,13 @@ void describe(
         'IFRAME',
       );
       await session.shot('simulator-next-step-editor-last-step');
+      // Unticked, the second editor goes: the source and the simulator are left.
+      await frame.locator('#next-editor').uncheck();
+      await page.waitForFunction(
+        `document.querySelectorAll('.editor-group-container').length === 2`,
+        undefined,
+        { timeout: 10_000 },
+      );
     }
 
     void it('step to highlighted line: median latency', () => {
