@@ -541,12 +541,13 @@ export class SimulatorPanel implements vscode.Disposable {
     this.host.log.info(
       `simulator: step ${index + 1} → ${line.file}:${line.line} highlighted ${(performance.now() - received).toFixed(1)} ms after the page's message`,
     );
-    // Steps in quick succession (a held key, fast play) would wait for each other's file to
-    // open: the next step's line is placed only when the reader pauses.
+    // The next-step mark was the step before's next (after a step forward, the line just
+    // highlighted): it goes, and this step's next comes when the reader pauses. Steps in quick
+    // succession (a held key, fast play) would wait for each other's file to open.
+    this.host.highlighter.clearNext();
     const quick = received - this.lastStepAt < FAST_STEPPING_MS;
     this.lastStepAt = received;
     if (wantNext && !quick) this.schedulePreview(run, index, column);
-    else this.host.highlighter.clearNext();
   }
 
   /** Registers the decoration types of a run's step labels ahead of its steps. */

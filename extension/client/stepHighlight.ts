@@ -203,7 +203,7 @@ export class StepHighlighter implements vscode.Disposable {
     if (known) return known;
     if (types.size >= MAX_LABEL_TYPES) this.evictOldest(role);
     const type = vscode.window.createTextEditorDecorationType(
-      role === 'current' ? CURRENT_STYLE(label) : NEXT_STYLE(label),
+      role === 'current' ? currentStyle(label) : nextStyle(label),
     );
     types.set(label, type);
     return type;
@@ -224,39 +224,43 @@ export class StepHighlighter implements vscode.Disposable {
 const ROLES: readonly MarkRole[] = ['current', 'next'];
 
 /** The line that runs: the debugger's focused-frame colours, full width in the overview ruler. */
-const CURRENT_STYLE = (label: string): vscode.DecorationRenderOptions => ({
-  isWholeLine: true,
-  backgroundColor: new vscode.ThemeColor('editor.focusedStackFrameHighlightBackground'),
-  overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.rangeHighlightForeground'),
-  overviewRulerLane: vscode.OverviewRulerLane.Full,
-  // High contrast themes draw the border (contrastActiveBorder is unset in the others).
-  borderColor: new vscode.ThemeColor('contrastActiveBorder'),
-  borderStyle: 'solid',
-  borderWidth: '1px 0',
-  after: {
-    contentText: label,
-    color: new vscode.ThemeColor('editorCodeLens.foreground'),
-    margin: '0 0 0 2em',
-    fontStyle: 'italic',
-  },
-});
+function currentStyle(label: string): vscode.DecorationRenderOptions {
+  return {
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.focusedStackFrameHighlightBackground'),
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.rangeHighlightForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Full,
+    // High contrast themes draw the border (contrastActiveBorder is unset in the others).
+    borderColor: new vscode.ThemeColor('contrastActiveBorder'),
+    borderStyle: 'solid',
+    borderWidth: '1px 0',
+    after: {
+      contentText: label,
+      color: new vscode.ThemeColor('editorCodeLens.foreground'),
+      margin: '0 0 0 2em',
+      fontStyle: 'italic',
+    },
+  };
+}
 
 /**
  * The line that runs next: the faint range-highlight background (Go to Line's), a dashed
  * border in high contrast themes, so it never reads as the line that runs.
  */
-const NEXT_STYLE = (label: string): vscode.DecorationRenderOptions => ({
-  isWholeLine: true,
-  backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
-  borderColor: new vscode.ThemeColor('contrastActiveBorder'),
-  borderStyle: 'dashed',
-  borderWidth: '1px 0',
-  after: {
-    contentText: label,
-    color: new vscode.ThemeColor('editorCodeLens.foreground'),
-    margin: '0 0 0 2em',
-  },
-});
+function nextStyle(label: string): vscode.DecorationRenderOptions {
+  return {
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+    borderColor: new vscode.ThemeColor('contrastActiveBorder'),
+    borderStyle: 'dashed',
+    borderWidth: '1px 0',
+    after: {
+      contentText: label,
+      color: new vscode.ThemeColor('editorCodeLens.foreground'),
+      margin: '0 0 0 2em',
+    },
+  };
+}
 
 /** The visible editor in `column` showing `uri`. */
 function editorIn(column: vscode.ViewColumn, uri: vscode.Uri): vscode.TextEditor | undefined {
