@@ -409,13 +409,22 @@ void describe('Kernel Lens call graph in VS Code (en)', { timeout: 300_000 }, ()
         .locator(selector)
         .first()
         .evaluate((b) => {
-          // The theme's plain look: a node the keyboard left focused draws a thicker outline
-          // (the page restores its focus after a reload).
-          (
-            globalThis as unknown as { document: { activeElement: { blur?: () => void } | null } }
-          ).document.activeElement?.blur?.();
-          const style = (globalThis as unknown as PageGlobals).getComputedStyle(b);
-          return `${style.getPropertyValue('fill')} ${style.getPropertyValue('stroke')} ${style.getPropertyValue('stroke-width')}`;
+          // The theme's plain look, read from a copy of the node drawn far off the view and
+          // neither selected nor a search match: the node itself may be selected (an earlier
+          // test opened it), focused (the page gives the focus back after a reload) or under
+          // the mouse, and each changes its outline.
+          const node = b.closest('.node');
+          const copy = node?.cloneNode(true) as typeof node;
+          if (!node || !copy) return '';
+          copy.removeAttribute('tabindex');
+          copy.classList.remove('selected', 'match');
+          copy.setAttribute('transform', 'translate(-100000 -100000)');
+          node.parentNode?.appendChild(copy);
+          const box = copy.querySelector('.box') ?? copy;
+          const style = (globalThis as unknown as PageGlobals).getComputedStyle(box);
+          const text = `${style.getPropertyValue('fill')} ${style.getPropertyValue('stroke')} ${style.getPropertyValue('stroke-width')}`;
+          copy.remove();
+          return text;
         });
     // The entry's box: drawn in every state of the view (the zoom step collapsed the rest).
     const plainBox = 'g.node.entry .box';

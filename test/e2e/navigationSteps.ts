@@ -70,9 +70,18 @@ export async function goTo(page: Page, line: number, column: number): Promise<vo
 
 /** Shows the hover at the cursor (editor.action.showHover) and returns the visible hover. */
 export async function hoverAtCursor(page: Page, hasText: string | RegExp): Promise<Locator> {
-  await page.keyboard.press('Control+K');
-  await page.keyboard.press('Control+I');
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText }).first();
-  await hover.waitFor({ timeout: 30_000 });
-  return hover;
+  // A chord can be lost on a loaded machine (the second key read as a key of its own), and a
+  // hover closed empty does not come back by itself: ask again, as a person would.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    try {
+      await hover.waitFor({ timeout: 10_000 });
+      return hover;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
 }

@@ -4,7 +4,9 @@
  * header view (SYN and ACK set, ack = client ISN + 1) and that the editor beside shows the
  * anchor's file with that anchor's line highlighted (the line computed here with
  * resolveAnchor on the same tree), step back to the previous step's line, and run the refused
- * scenario to its ECONNREFUSED. Measures step -> highlighted line and writes the figures to
+ * scenario to its ECONNREFUSED. Measures step -> highlighted line with one editor beside and
+ * with the next step's editor ("Next line below"), and VS Code's own switch between two open
+ * files in the same window for reference; writes the figures to
  * test-output/e2e/simulator-latency.json. Screenshots in test-output/e2e/.
  */
 import assert from 'node:assert/strict';
