@@ -51,8 +51,11 @@ void describe(
       );
       await cursorItem(page, target.line, target.column).waitFor({ timeout: 10_000 });
       await session.shot('kernel-tree-6.12-definition-inet_stream_connect');
-      // The breadcrumbs name the tree's net/ipv4/af_inet.c, not another af_inet.c.
-      const crumbs = await page.locator('.breadcrumbs-control').first().innerText();
+      // The breadcrumbs name the tree's net/ipv4/af_inet.c, not another af_inet.c, then the
+      // function (once the document's symbols have come from the server).
+      const breadcrumbs = page.locator('.breadcrumbs-control', { hasText: 'inet_stream_connect' });
+      await breadcrumbs.first().waitFor({ timeout: 30_000 });
+      const crumbs = await breadcrumbs.first().innerText();
       assert.match(crumbs, /net\s*\S?\s*ipv4\s*\S?\s*af_inet\.c/);
       assert.match(crumbs, /inet_stream_connect/);
     });
