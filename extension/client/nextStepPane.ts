@@ -78,17 +78,11 @@ export class NextStepPane {
     if (group) await vscode.window.tabGroups.close(group, true);
   }
 
-  /** After an editor was opened in the pane: columns renumber as groups come and go. */
-  moved(editor: vscode.TextEditor): void {
-    if (this.column !== undefined && editor.viewColumn !== undefined)
-      this.column = editor.viewColumn;
-  }
-
   /**
    * Makes the pane below the editor in `main` and opens `uri` in it, at `line` (0-based).
    * VS Code makes a group below only the active one, so the source editor is focused for the
    * moment it takes; `restoreFocus` then gives the focus back to where the reader was.
-   * Resolves with the pane's editor, or undefined when the pane cannot or should not be made.
+   * Resolves with the pane's column, or undefined when the pane cannot or should not be made.
    */
   async make(
     main: vscode.ViewColumn,

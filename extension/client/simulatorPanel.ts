@@ -46,7 +46,7 @@ import { OPEN_FRAME_COMMAND, SimulatorStackView } from './kernelStackView';
 import type { LanguageServer } from './languageServer';
 import { registerSimulateCodeLens } from './simulateCodeLens';
 import { NextStepPane } from './nextStepPane';
-import { StepHighlighter, type HighlightTarget, type MarkRole } from './stepHighlight';
+import { StepHighlighter, type MarkRole } from './stepHighlight';
 
 export const SIMULATOR_VIEW_TYPE = 'kernelLens.simulator';
 
@@ -470,21 +470,13 @@ export class SimulatorPanel implements vscode.Disposable {
     this.step = index;
     const received = performance.now();
     this.wantedStep = index;
-    const line = highlightedFrame(step);
-    const uri = line?.file ? this.uriOf(line.file) : undefined;
+    const line = this.lineOf(run, index);
     // One highlight at a time: steps that arrive while a file opens (a held key, fast play)
     // are skipped, and the latest one is shown when the editor is free.
-    if (line?.file && line.line && uri && !this.highlighting) {
+    if (line && !this.highlighting) {
       this.highlighting = true;
       try {
-        await this.highlight(
-          run,
-          index,
-          { ...line, file: line.file, line: line.line },
-          uri,
-          received,
-          byCommand,
-        );
+        await this.highlight(run, index, line, received, byCommand);
       } finally {
         this.highlighting = false;
       }
@@ -507,8 +499,7 @@ export class SimulatorPanel implements vscode.Disposable {
   private async highlight(
     run: RunView,
     index: number,
-    line: { function: string; file: string; line: number },
-    uri: vscode.Uri,
+    line: StepLine,
     received: number,
     byCommand: boolean,
   ): Promise<void> {
@@ -516,25 +507,23 @@ export class SimulatorPanel implements vscode.Disposable {
     clearTimeout(this.previewTimer);
     await this.previewing;
     if (this.run !== run) return;
-    const main = this.editorColumn();
     // During a live run the real kernel, not the model, says what runs next.
     const wantNext = NextStepPane.wanted() && !this.real;
-    const second = wantNext ? this.nextPane.columnBeside(main, this.panel.viewColumn) : undefined;
-    const columns = second === undefined ? [main] : [main, second];
+    const { main, columns } = this.sourceColumns(wantNext);
     // The editor that shows the file already (the next-step mark put it there), else the one
     // that does not show the step after this one, so that it stays on screen.
-    const next = this.targetOf(run, index + 1);
+    const next = this.lineOf(run, index + 1);
     const nextColumn =
       next && this.host.highlighter.columnShowing(next.uri, next.line - 1, columns);
     const column =
-      this.host.highlighter.columnShowing(uri, line.line - 1, columns) ??
+      this.host.highlighter.columnShowing(line.uri, line.line - 1, columns) ??
       columns.find((c) => c !== nextColumn) ??
       main;
     // Stepping with a command from the editor beside (Ctrl+Alt+]) keeps the keyboard there:
     // the highlight, if it opens another file in that editor's place, takes the focus along.
     const takeFocus = byCommand && vscode.window.activeTextEditor?.viewColumn === column;
     await this.host.highlighter.show(
-      { uri, line: line.line, label: stepLabel(index, line.function) },
+      { uri: line.uri, line: line.line, label: stepLabel(index, line.function) },
       column,
       takeFocus,
     );
@@ -601,14 +590,13 @@ export class SimulatorPanel implements vscode.Disposable {
   private async previewNext(run: RunView, index: number, current: vscode.ViewColumn) {
     if (this.run !== run || this.step !== index) return;
     const started = performance.now();
-    const next = this.targetOf(run, index + 1);
-    if (!next) {
+    const line = this.lineOf(run, index + 1);
+    if (!line) {
       this.host.highlighter.clearNext();
       return;
     }
-    const main = this.editorColumn();
-    const second = this.nextPane.columnBeside(main, this.panel.viewColumn);
-    const columns = second === undefined ? [main] : [main, second];
+    const next = { uri: line.uri, line: line.line, label: nextStepLabel(index + 1, line.function) };
+    const { main, columns } = this.sourceColumns(true);
     const other = columns.find((c) => c !== current);
     // Where the file is on screen; but a line of the current step's file that is out of view
     // goes to the other editor: the current line stays put, and the next one is in sight.
@@ -639,22 +627,31 @@ export class SimulatorPanel implements vscode.Disposable {
     }
     if (this.run !== run || this.step !== index) return;
     await this.host.highlighter.showNext(next, column);
-    const pane = vscode.window.visibleTextEditors.find(
-      (e) => e.viewColumn === column && e.document.uri.toString() === next.uri.toString(),
-    );
-    if (pane && column !== main) this.nextPane.moved(pane);
     this.host.log.trace(
       `simulator: step ${index + 2} (next) → ${next.uri.fsPath}:${next.line} shown in ${(performance.now() - started).toFixed(1)} ms`,
     );
   }
 
-  /** Where step `index` highlights, labelled as the next step; undefined past the end. */
-  private targetOf(run: RunView, index: number): HighlightTarget | undefined {
+  /** Where step `index` highlights (its innermost frame with a line); undefined past the end. */
+  private lineOf(run: RunView, index: number): StepLine | undefined {
     const step = run.steps[index];
     const f = step && highlightedFrame(step);
     const uri = f?.file ? this.uriOf(f.file) : undefined;
-    if (!f?.line || !uri) return undefined;
-    return { uri, line: f.line, label: nextStepLabel(index, f.function) };
+    if (!f?.file || !f.line || !uri) return undefined;
+    return { function: f.function, file: f.file, line: f.line, uri };
+  }
+
+  /**
+   * The columns the kernel lines go to: the one beside the panel (`main`), and the second
+   * editor's when `withPane` and it is there.
+   */
+  private sourceColumns(withPane: boolean): {
+    main: vscode.ViewColumn;
+    columns: vscode.ViewColumn[];
+  } {
+    const main = this.editorColumn();
+    const pane = withPane ? this.nextPane.columnBeside(main, this.panel.viewColumn) : undefined;
+    return { main, columns: pane === undefined ? [main] : [main, pane] };
   }
 
   /**
@@ -686,6 +683,16 @@ export class SimulatorPanel implements vscode.Disposable {
       ? vscode.ViewColumn.Two
       : vscode.ViewColumn.One;
   }
+}
+
+/** A step's highlighted line, and where its file is in the open tree. */
+interface StepLine {
+  readonly function: string;
+  /** Relative to the tree: "net/ipv4/tcp_input.c". */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  readonly uri: vscode.Uri;
 }
 
 /** The frame a step highlights beside the simulator: its innermost one with a line. */

@@ -180,13 +180,13 @@ export interface ScenarioChoice {
   readonly title: string; // localized
 }
 
+/** What a real stop is to the simulator: both the Kernel Stack view and the page say it. */
+export type RealVerdict = 'agrees' | 'differs' | 'unpredicted' | 'notCompared';
+
 /**
  * A stop of the live run ("Run on a Real Kernel", issue 7) held against the run the page shows:
  * extension/live/simMatch.ts compareToSimulation, as the page draws it.
  */
-/** What a real stop is to the simulator: both the Kernel Stack view and the page say it. */
-export type RealVerdict = 'agrees' | 'differs' | 'unpredicted' | 'notCompared';
-
 export interface RealStopView {
   /** The run `step` and the differences' steps index into. */
   readonly runId: number;

@@ -192,15 +192,6 @@ export async function openQuickInput(page: Page, value: string): Promise<void> {
   await input.fill(value);
 }
 
-/** Opens the Settings editor (user settings) with `query` typed into its search, as a person does. */
-export async function searchSettings(page: Page, query: string): Promise<void> {
-  await runCommand(page, 'Preferences: Open User Settings');
-  const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea');
-  await search.waitFor({ timeout: 30_000 });
-  await search.focus();
-  await page.keyboard.type(query);
-}
-
 /** The labels of the quick input's visible rows (without the symbol icon's leading space). */
 export async function quickInputLabels(page: Page): Promise<string[]> {
   const labels = await page

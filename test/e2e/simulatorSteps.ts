@@ -62,6 +62,9 @@ export async function watchHighlight(page: Page): Promise<void> {
     window.__klNext = [];
     // Each decorated line, with its mark's role: the next step's label starts with ▷ (rendered
     // as the label element's text or its ::after content, depending on the VS Code version).
+    // A decoration type has one label, so its role is read once: a computed style on every
+    // mutation of the workbench would slow the very drawing the test times.
+    const roles = new Map();
     const read = () => {
       const found = {};
       for (const cdr of document.querySelectorAll('.view-overlays .cdr[class*="ced-"]')) {
@@ -81,8 +84,13 @@ export async function watchHighlight(page: Page): Promise<void> {
         );
         const type = /(ced-\\S*)-\\d+(\\s|$)/.exec(cdr.className);
         const label = view && type && view.querySelector('[class*="' + type[1] + '-"]');
-        const text = label ? label.textContent + getComputedStyle(label, '::after').content : '';
-        const role = text.includes('▷') ? 'next' : 'current';
+        let role = type && roles.get(type[1]);
+        if (!role && label) {
+          const text = label.textContent + getComputedStyle(label, '::after').content;
+          role = text.includes('▷') ? 'next' : 'current';
+          roles.set(type[1], role);
+        }
+        role = role || 'current';
         if (found[role]) continue;
         found[role] = {
           t: Date.now(),
@@ -120,11 +128,6 @@ export interface Mark {
 
 export async function marks(page: Page): Promise<Mark[]> {
   return (await page.evaluate('window.__klMarks')) as Mark[];
-}
-
-/** The next-step marks seen so far (kernelLens.simulator.nextStepEditor). */
-export async function nextMarks(page: Page): Promise<Mark[]> {
-  return (await page.evaluate('window.__klNext')) as Mark[];
 }
 
 /** Waits until the latest next-step mark sits on `line`. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { embeddedRoot, indexCacheDir } from '../../extension/kernelSources/paths';
 import { kernelTreePath } from '../../extension/kernelSources/trees';
-import { openSession, searchSettings, statusItem, type Session } from './harness';
+import { openSession, runCommand, statusItem, type Session } from './harness';
 
 void describe('Kernel Lens on a whole kernel tree (en)', { timeout: 420_000 }, () => {
   let session: Session;
@@ -37,7 +37,13 @@ void describe('Kernel Lens on a whole kernel tree (en)', { timeout: 420_000 }, (
   void it('follows kernelLens.kernelRoot when it is set', async () => {
     const { page } = session;
     // As a person would: the Settings editor, search, type the path.
-    await searchSettings(page, 'kernelLens.kernelRoot');
+    await runCommand(page, 'Preferences: Open User Settings');
+    const search = page.locator(
+      '.settings-editor .suggest-input-container .monaco-editor textarea',
+    );
+    await search.waitFor({ timeout: 30_000 });
+    await search.focus();
+    await page.keyboard.type('kernelLens.kernelRoot');
     const input = page.locator('.settings-editor input[aria-label="kernelLens.kernelRoot"]');
     await input.waitFor({ timeout: 30_000 });
     await input.fill(embeddedRoot());
